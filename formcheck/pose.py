@@ -1,0 +1,127 @@
+"""Pose estimation: MediaPipe PoseLandmarker behind one small, typed boundary.
+
+Model output is converted once, here, into plain arrays with no optionals, so
+every later stage works on numpy and never touches MediaPipe types.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from .landmarks import Landmark
+
+__all__ = ["ModelVariant", "Pose", "PoseEstimator", "ModelMissingError", "model_path", "MODELS_DIR"]
+
+#: Bundles live in the repository's ``models/``; FORMCHECK_MODELS_DIR overrides it.
+MODELS_DIR = Path(os.environ.get("FORMCHECK_MODELS_DIR", Path(__file__).resolve().parent.parent / "models"))
+N_LANDMARKS = len(Landmark)
+
+
+class ModelVariant(str, Enum):
+    """Published accuracy (PCK@0.2, yoga) vs speed on 2 cores: lite 90.2 / ~42 fps,
+    full 95.5 / ~37 fps, heavy 96.4 / ~12.5 fps. Full is the default trade-off."""
+
+    LITE = "lite"
+    FULL = "full"
+    HEAVY = "heavy"
+
+
+class ModelMissingError(FileNotFoundError):
+    """A model bundle is not on disk (heavy is built on demand)."""
+
+
+def model_path(variant: ModelVariant | str) -> Path:
+    variant = ModelVariant(variant)
+    path = MODELS_DIR / f"pose_landmarker_{variant.value}.task"
+    if not path.is_file():
+        raise ModelMissingError(
+            f"model '{variant.value}' is not built ({path} is missing); "
+            f"build it with: python models/build_models.py {variant.value}"
+        )
+    return path
+
+
+@dataclass(frozen=True, eq=False)
+class Pose:
+    """One person's landmarks in one frame.
+
+    ``xy_px`` is in image pixels of the frame as displayed (rotation applied);
+    ``visibility`` is MediaPipe's per-landmark visibility in [0, 1];
+    ``world_m`` is the model's metric 3D estimate, hip-centred (qualitative:
+    its angles drift 20-46 deg from the truth at squat depth, so side-view
+    rules use ``xy_px``).
+    """
+
+    t_ms: int
+    image_size: tuple[int, int]  # (width, height) in px
+    xy_px: np.ndarray  # (33, 2) float
+    visibility: np.ndarray  # (33,) float
+    world_m: np.ndarray  # (33, 3) float
+
+    def point(self, landmark: Landmark) -> np.ndarray:
+        return self.xy_px[landmark]
+
+
+class PoseEstimator:
+    """A PoseLandmarker created once and reused for every frame.
+
+    Files and live frames both use VIDEO mode: it is synchronous (the result
+    belongs to the frame just given, which keeps live and offline identical)
+    and tracks the person between frames, which is faster and steadier than
+    detecting from scratch. Timestamps must increase; a repeated or backwards
+    timestamp (a camera hiccup) is nudged forward by 1 ms.
+    """
+
+    def __init__(
+        self,
+        variant: ModelVariant | str = ModelVariant.FULL,
+        *,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.variant = ModelVariant(variant)
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path(self.variant))),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._last_t_ms = -1
+
+    def estimate(self, rgb: np.ndarray, t_ms: int) -> Pose | None:
+        """Landmarks of the most prominent person, or None when nobody is found."""
+        import mediapipe as mp
+
+        t_ms = max(int(t_ms), self._last_t_ms + 1)
+        self._last_t_ms = t_ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        result = self._landmarker.detect_for_video(image, t_ms)
+        if not result.pose_landmarks:
+            return None
+        height, width = rgb.shape[:2]
+        image_lms = result.pose_landmarks[0]
+        world_lms = result.pose_world_landmarks[0]
+        xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=float)
+        visibility = np.array([lm.visibility or 0.0 for lm in image_lms], dtype=float)
+        world = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=float)
+        return Pose(t_ms=t_ms, image_size=(width, height), xy_px=xy, visibility=visibility, world_m=world)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

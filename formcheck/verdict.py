@@ -1,0 +1,73 @@
+"""What the exercise tracker says about one frame: the value every sink reads.
+
+The overlay, the live UI, the report builder and the session history all read
+``FrameVerdict`` and nothing else from the tracker, so live and offline show
+the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .landmarks import Landmark
+
+__all__ = ["Severity", "CueKind", "JointState", "Cue", "ActiveFault", "FrameVerdict"]
+
+
+class Severity(int, Enum):
+    """Higher is more urgent; the cue shown is the most severe one."""
+
+    INFO = 0
+    MINOR = 1
+    MAJOR = 2
+    SAFETY = 3
+
+
+class CueKind(str, Enum):
+    SETUP = "setup"  # camera / framing / visibility instruction
+    FAULT = "fault"  # a form fault to correct
+    CONFIRM = "confirm"  # a correction confirmed ("good, back is neutral now")
+    EVENT = "event"  # rep counted, target time reached
+
+
+class JointState(str, Enum):
+    OK = "ok"
+    FAULT = "fault"
+    UNKNOWN = "unknown"  # not visible enough to judge
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    kind: CueKind
+    severity: Severity = Severity.INFO
+
+
+@dataclass(frozen=True)
+class ActiveFault:
+    """A rule currently failing (after debounce)."""
+
+    rule_id: str
+    cue: str
+    severity: Severity
+    side: str  # "left" | "right" | "both"
+
+
+@dataclass(frozen=True)
+class FrameVerdict:
+    t_ms: int
+    pose_found: bool
+    setup_ok: bool
+    view: str  # detected camera view: "side" | "front" | "unknown"
+    side: str  # working side: "left" | "right" | "both" | "unknown"
+    phase: str  # e.g. "setup", "hold", "rest", "down", "up"
+    faults: tuple[ActiveFault, ...] = ()
+    cue: Cue | None = None
+    reps: dict[str, int] = field(default_factory=dict)  # side -> complete reps
+    partial_reps: dict[str, int] = field(default_factory=dict)
+    hold_s: dict[str, float] = field(default_factory=dict)  # side -> good-form seconds
+    holding: bool = False  # hold time is accruing this frame
+    events: tuple[str, ...] = ()  # e.g. "rep:left", "partial:left", "target:left"
+    joint_states: dict[Landmark, JointState] = field(default_factory=dict)
+    angles_deg: tuple[tuple[Landmark, float], ...] = ()  # values to draw at joints
