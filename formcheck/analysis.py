@@ -1,0 +1,261 @@
+"""Review a recorded video: the offline pipeline in one streaming pass.
+
+decode -> pose model -> zero-phase smoothing (with a short look-ahead) ->
+features -> exercise tracker -> report / timeline / landmarks / annotated video.
+
+Zero-phase smoothing needs poses after the current one, so frames wait in a
+bounded look-ahead buffer (about half a second) before their features and
+verdicts are computed. That keeps a single decode pass, lets the encoder
+thread run alongside the model, and keeps memory flat whatever the length.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterator, TypeVar
+
+import numpy as np
+
+from .errors import OutputError
+from .exercise_spec import ExerciseSpec, load_exercise
+from .features import Features, compute_features
+from .overlay import Hud, draw_overlay
+from .pose import ModelVariant, Pose, PoseEstimator
+from .report import ReportBuilder, TimelineWriter, write_json
+from .smoothing import smooth_pose_track
+from .tracker import ExerciseTracker
+from .verdict import FrameVerdict
+from .video_io import VideoReader, VideoWriter
+
+__all__ = ["AnalysisResult", "analyze_video", "LookaheadSmoother", "FrameAnalysis"]
+
+Progress = Callable[[int, int | None], None]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    report: dict[str, Any]
+    out_dir: Path | None = None
+    report_path: Path | None = None
+    timeline_path: Path | None = None
+    landmarks_path: Path | None = None
+    video_path: Path | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class FrameAnalysis:
+    """Everything known about one frame once the look-ahead has passed it."""
+
+    t_ms: int
+    raw_pose: Pose | None
+    pose: Pose | None  # smoothed
+    features: Features
+    verdict: FrameVerdict
+
+
+class LookaheadSmoother(Generic[T]):
+    """Streams ``smooth_pose_track`` with a bounded delay.
+
+    A Butterworth ``filtfilt`` at ~6 Hz barely reaches past a few hundred
+    milliseconds, so smoothing a window with ``lookahead_ms`` of context on
+    each side gives (to within float noise at the window centre) what the
+    whole-track filter gives, while only that window is ever held in memory.
+    Each pose travels with a payload (e.g. the frame's pixels).
+    """
+
+    def __init__(self, lookahead_ms: int = 500, chunk_ms: int = 250) -> None:
+        self.lookahead_ms = lookahead_ms
+        self.chunk_ms = chunk_ms
+        self._buffer: deque[tuple[int, Pose | None, T]] = deque()
+        self._released = 0  # leading buffer entries already released (kept as context)
+
+    def push(self, t_ms: int, pose: Pose | None, payload: T) -> list[tuple[int, Pose | None, Pose | None, T]]:
+        self._buffer.append((t_ms, pose, payload))
+        pending_from = self._buffer[self._released][0]
+        if t_ms - pending_from < self.lookahead_ms + self.chunk_ms:
+            return []
+        return self._release(until_ms=t_ms - self.lookahead_ms)
+
+    def flush(self) -> list[tuple[int, Pose | None, Pose | None, T]]:
+        if self._released >= len(self._buffer):
+            return []
+        return self._release(until_ms=self._buffer[-1][0])
+
+    def _release(self, until_ms: int) -> list[tuple[int, Pose | None, Pose | None, T]]:
+        smoothed = smooth_pose_track([pose for _, pose, _ in self._buffer])
+        out = []
+        for i in range(self._released, len(self._buffer)):
+            t_ms, raw, payload = self._buffer[i]
+            if t_ms > until_ms:
+                break
+            out.append((t_ms, raw, smoothed[i], payload))
+            self._released = i + 1
+        last_released_ms = self._buffer[self._released - 1][0]
+        while self._buffer and self._buffer[0][0] < last_released_ms - self.lookahead_ms:
+            self._buffer.popleft()
+            self._released -= 1
+        return out
+
+
+class FramePipeline:
+    """Smoothed pose -> features -> verdict, for one exercise or none (landmarks only)."""
+
+    def __init__(self, spec: ExerciseSpec | None) -> None:
+        self.spec = spec
+        self.tracker = ExerciseTracker(spec) if spec is not None else None
+
+    def __call__(self, t_ms: int, pose: Pose | None) -> tuple[Features, FrameVerdict]:
+        features = compute_features(pose)
+        if self.tracker is not None:
+            return features, self.tracker.update(pose, features)
+        return features, FrameVerdict(t_ms=t_ms, pose_found=pose is not None, setup_ok=pose is not None,
+                                      view="unknown", side="unknown", phase="none")
+
+
+def resolve_exercise(exercise: str | Path | ExerciseSpec | None) -> ExerciseSpec | None:
+    if exercise is None or isinstance(exercise, ExerciseSpec):
+        return exercise
+    return load_exercise(exercise)
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create and probe the output folder before any slow work starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".formcheck-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the output folder ({exc.strerror or exc})") from None
+    return out_dir
+
+
+@dataclass
+class _Outputs:
+    """Files open during an analysis; closed (and thus kept) whatever happens."""
+
+    out_dir: Path
+    feature_names: list[str]
+    write_video: bool
+    video_size: tuple[int, int]
+    fps: float
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        d = self.out_dir
+        self.paths = {"report": d / "report.json", "timeline": d / "timeline.csv", "landmarks": d / "landmarks.jsonl"}
+        self._timeline_file = open(self.paths["timeline"], "w", newline="")
+        self.timeline = TimelineWriter(self._timeline_file, self.feature_names)
+        self._landmarks_file = open(self.paths["landmarks"], "w")
+        self.video: VideoWriter | None = None
+        if self.write_video:
+            self.paths["video"] = d / "annotated.mp4"
+            self.video = VideoWriter(self.paths["video"], *self.video_size, fps=self.fps)
+
+    def add(self, frame: FrameAnalysis, annotated: np.ndarray | None) -> None:
+        self.timeline.add(frame.verdict, frame.features)
+        self._landmarks_file.write(json.dumps(_landmarks_record(frame.t_ms, frame.raw_pose)) + "\n")
+        if self.video is not None and annotated is not None:
+            self.video.write(annotated, frame.t_ms)
+
+    def close(self) -> None:
+        self._timeline_file.close()
+        self._landmarks_file.close()
+        if self.video is not None:
+            self.video.close()
+
+
+def _landmarks_record(t_ms: int, pose: Pose | None) -> dict[str, Any]:
+    if pose is None:
+        return {"t_ms": t_ms, "pose": None}
+    return {
+        "t_ms": t_ms,
+        "pose": {
+            "xy_px": np.round(pose.xy_px, 2).tolist(),
+            "visibility": np.round(pose.visibility, 3).tolist(),
+            "world_m": np.round(pose.world_m, 4).tolist(),
+        },
+    }
+
+
+def iter_analysis(reader: VideoReader, estimator: PoseEstimator, pipeline: FramePipeline, *,
+                  keep_pixels: bool) -> Iterator[tuple[FrameAnalysis, np.ndarray | None]]:
+    """Analyse a video stream frame by frame (in order, each after its look-ahead)."""
+    smoother: LookaheadSmoother[np.ndarray | None] = LookaheadSmoother()
+
+    def finish(ready: list[tuple[int, Pose | None, Pose | None, np.ndarray | None]]):
+        for t_ms, raw, smooth, rgb in ready:
+            features, verdict = pipeline(t_ms, smooth)
+            yield FrameAnalysis(t_ms, raw, smooth, features, verdict), rgb
+
+    for frame in reader:
+        pose = estimator.estimate(frame.rgb, frame.t_ms)
+        yield from finish(smoother.push(frame.t_ms, pose, frame.rgb if keep_pixels else None))
+    yield from finish(smoother.flush())
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    exercise: str | Path | ExerciseSpec | None = None,
+    model: str | ModelVariant = ModelVariant.FULL,
+    out_dir: str | Path | None = None,
+    write_video: bool = True,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Analyse a video file; with ``out_dir``, write report.json, timeline.csv,
+    landmarks.jsonl and (``write_video``) annotated.mp4 there.
+
+    A truncated video is analysed as far as it is readable and flagged in the
+    report; Ctrl-C stops early but still writes everything analysed so far
+    (``report["interrupted"]`` is then true).
+    """
+    spec = resolve_exercise(exercise)
+    model = ModelVariant(model)
+    out = prepare_out_dir(Path(out_dir)) if out_dir is not None else None
+    reader = VideoReader(path)
+    info = reader.info
+    pipeline = FramePipeline(spec)
+    builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
+    hud = Hud(title=spec.name if spec else "pose only")
+    outputs = None
+    if out is not None:
+        outputs = _Outputs(out, sorted(compute_features(None).values), write_video, (info.width, info.height),
+                           info.fps)
+    interrupted = False
+    try:
+        with PoseEstimator(model) as estimator:
+            for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
+                                                           keep_pixels=outputs is not None and write_video)):
+                builder.add(frame.verdict)
+                if outputs is not None:
+                    annotated = draw_overlay(rgb, frame.pose, frame.verdict, hud) if rgb is not None else None
+                    outputs.add(frame, annotated)
+                if progress is not None:
+                    progress(i + 1, info.frame_count)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        reader.close()
+        if outputs is not None:
+            outputs.close()
+    report = builder.build(
+        truncated=reader.truncated,
+        interrupted=interrupted,
+        video={"width": info.width, "height": info.height, "fps": round(info.fps, 3),
+               "rotation_deg": info.rotation_deg},
+    )
+    result = AnalysisResult(report=report)
+    if outputs is not None:
+        report["outputs"] = {k: p.name for k, p in outputs.paths.items()}
+        write_json(outputs.paths["report"], report)
+        result = AnalysisResult(
+            report=report, out_dir=out, report_path=outputs.paths["report"],
+            timeline_path=outputs.paths["timeline"], landmarks_path=outputs.paths["landmarks"],
+            video_path=outputs.paths.get("video"),
+        )
+    return result
