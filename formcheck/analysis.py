@@ -12,10 +12,9 @@ thread run alongside the model, and keeps memory flat whatever the length.
 from __future__ import annotations
 
 import json
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -25,15 +24,14 @@ from .features import Features, compute_features
 from .overlay import Hud, draw_overlay
 from .pose import ModelVariant, Pose, PoseEstimator
 from .report import ReportBuilder, TimelineWriter, write_json
-from .smoothing import smooth_pose_track
+from .smoothing import LookaheadSmoother
 from .tracker import ExerciseTracker
 from .verdict import FrameVerdict
 from .video_io import VideoReader, VideoWriter
 
-__all__ = ["AnalysisResult", "analyze_video", "LookaheadSmoother", "FrameAnalysis"]
+__all__ = ["AnalysisResult", "analyze_video", "FrameAnalysis", "FramePipeline"]
 
 Progress = Callable[[int, int | None], None]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,50 +53,6 @@ class FrameAnalysis:
     pose: Pose | None  # smoothed
     features: Features
     verdict: FrameVerdict
-
-
-class LookaheadSmoother(Generic[T]):
-    """Streams ``smooth_pose_track`` with a bounded delay.
-
-    A Butterworth ``filtfilt`` at ~6 Hz barely reaches past a few hundred
-    milliseconds, so smoothing a window with ``lookahead_ms`` of context on
-    each side gives (to within float noise at the window centre) what the
-    whole-track filter gives, while only that window is ever held in memory.
-    Each pose travels with a payload (e.g. the frame's pixels).
-    """
-
-    def __init__(self, lookahead_ms: int = 500, chunk_ms: int = 250) -> None:
-        self.lookahead_ms = lookahead_ms
-        self.chunk_ms = chunk_ms
-        self._buffer: deque[tuple[int, Pose | None, T]] = deque()
-        self._released = 0  # leading buffer entries already released (kept as context)
-
-    def push(self, t_ms: int, pose: Pose | None, payload: T) -> list[tuple[int, Pose | None, Pose | None, T]]:
-        self._buffer.append((t_ms, pose, payload))
-        pending_from = self._buffer[self._released][0]
-        if t_ms - pending_from < self.lookahead_ms + self.chunk_ms:
-            return []
-        return self._release(until_ms=t_ms - self.lookahead_ms)
-
-    def flush(self) -> list[tuple[int, Pose | None, Pose | None, T]]:
-        if self._released >= len(self._buffer):
-            return []
-        return self._release(until_ms=self._buffer[-1][0])
-
-    def _release(self, until_ms: int) -> list[tuple[int, Pose | None, Pose | None, T]]:
-        smoothed = smooth_pose_track([pose for _, pose, _ in self._buffer])
-        out = []
-        for i in range(self._released, len(self._buffer)):
-            t_ms, raw, payload = self._buffer[i]
-            if t_ms > until_ms:
-                break
-            out.append((t_ms, raw, smoothed[i], payload))
-            self._released = i + 1
-        last_released_ms = self._buffer[self._released - 1][0]
-        while self._buffer and self._buffer[0][0] < last_released_ms - self.lookahead_ms:
-            self._buffer.popleft()
-            self._released -= 1
-        return out
 
 
 class FramePipeline:
