@@ -6,10 +6,13 @@ every later stage works on numpy and never touches MediaPipe types.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -67,6 +70,26 @@ class Pose:
         return self.xy_px[landmark]
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Mute the C++ log lines MediaPipe and TFLite print while starting up.
+
+    They are harmless ("Created TensorFlow Lite XNNPACK delegate", feedback
+    manager warnings) but go straight to file descriptor 2, bypassing Python,
+    and would bury formcheck's own one-line messages.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class PoseEstimator:
     """A PoseLandmarker created once and reused for every frame.
 
@@ -96,8 +119,10 @@ class PoseEstimator:
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _native_stderr_silenced():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_t_ms = -1
+        self._warmed_up = False
 
     def estimate(self, rgb: np.ndarray, t_ms: int) -> Pose | None:
         """Landmarks of the most prominent person, or None when nobody is found."""
@@ -106,7 +131,12 @@ class PoseEstimator:
         t_ms = max(int(t_ms), self._last_t_ms + 1)
         self._last_t_ms = t_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._landmarker.detect_for_video(image, t_ms)
+        if self._warmed_up:
+            result = self._landmarker.detect_for_video(image, t_ms)
+        else:
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, t_ms)
+            self._warmed_up = True
         if not result.pose_landmarks:
             return None
         height, width = rgb.shape[:2]
