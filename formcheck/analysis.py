@@ -65,7 +65,7 @@ class FramePipeline:
     def __call__(self, t_ms: int, pose: Pose | None) -> tuple[Features, FrameVerdict]:
         features = compute_features(pose)
         if self.tracker is not None:
-            return features, self.tracker.update(pose, features)
+            return features, self.tracker.update(pose, features, t_ms)
         return features, FrameVerdict(t_ms=t_ms, pose_found=pose is not None, setup_ok=pose is not None,
                                       view="unknown", side="unknown", phase="none")
 
