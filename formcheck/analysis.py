@@ -63,11 +63,17 @@ class FramePipeline:
         self.tracker = ExerciseTracker(spec) if spec is not None else None
 
     def __call__(self, t_ms: int, pose: Pose | None) -> tuple[Features, FrameVerdict]:
-        features = compute_features(pose)
+        features = compute_features(pose, t_ms=t_ms)
         if self.tracker is not None:
             return features, self.tracker.update(pose, features, t_ms)
         return features, FrameVerdict(t_ms=t_ms, pose_found=pose is not None, setup_ok=pose is not None,
                                       view="unknown", side="unknown", phase="none")
+
+
+def exercise_hud(spec: ExerciseSpec | None, latency_ms: float | None = None) -> Hud:
+    if spec is None:
+        return Hud(title="pose only", latency_ms=latency_ms)
+    return Hud(title=spec.name, latency_ms=latency_ms, target_hold_s=spec.hold.target_s if spec.hold else None)
 
 
 def resolve_exercise(exercise: str | Path | ExerciseSpec | None) -> ExerciseSpec | None:
@@ -175,7 +181,7 @@ def analyze_video(
     info = reader.info
     pipeline = FramePipeline(spec)
     builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
-    hud = Hud(title=spec.name if spec else "pose only")
+    hud = exercise_hud(spec)
     outputs = None
     if out is not None:
         outputs = _Outputs(out, sorted(compute_features(None).values), write_video, (info.width, info.height),

@@ -16,10 +16,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .analysis import FramePipeline, resolve_exercise
+from .analysis import FramePipeline, exercise_hud, resolve_exercise
 from .errors import InputError
 from .exercise_spec import ExerciseSpec
-from .overlay import Hud, draw_overlay
+from .overlay import draw_overlay
 from .pose import ModelVariant, Pose, PoseEstimator
 from .report import ReportBuilder
 from .smoothing import PoseSmoother
@@ -59,7 +59,7 @@ class LiveSession:
         self._builder.add(verdict)
         latency_ms = (time.monotonic() - start) * 1000
         self._latencies_ms.append(latency_ms)
-        hud = Hud(title=self.spec.name if self.spec else "pose only", latency_ms=float(np.median(self._latencies_ms)))
+        hud = exercise_hud(self.spec, latency_ms=float(np.median(self._latencies_ms)))
         annotated = draw_overlay(rgb, pose, verdict, hud)
         return LiveFrame(annotated_rgb=annotated, verdict=verdict, pose=pose, latency_ms=latency_ms)
 

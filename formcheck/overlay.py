@@ -215,8 +215,9 @@ def _panel_lines(verdict: FrameVerdict | None, hud: Hud, scale: float) -> list[_
 def _counter_lines(verdict: FrameVerdict, hud: Hud, font_scale: float) -> list[_Line]:
     lines = []
     for side in sorted(verdict.hold_s, key=lambda s: _SIDE_ORDER.get(s, 9)):
-        held = verdict.hold_s[side]
         active = verdict.holding and verdict.side in (side, "both")
+        # The target applies to one unbroken hold: show the current one while it runs.
+        held = verdict.hold_current_s if active else verdict.hold_s[side]
         label = _SIDE_LABELS.get(side, "Hold")
         if hud.target_hold_s:
             text = f"{label}  {held:4.1f} / {hud.target_hold_s:.0f} s"

@@ -68,6 +68,7 @@ class FrameVerdict:
     partial_reps: dict[str, int] = field(default_factory=dict)
     hold_s: dict[str, float] = field(default_factory=dict)  # side -> good-form seconds
     holding: bool = False  # hold time is accruing this frame
+    hold_current_s: float = 0.0  # good-form seconds of the current (unbroken) hold; the target applies to it
     events: tuple[str, ...] = ()  # e.g. "rep:left", "partial:left", "target:left"
     joint_states: dict[Landmark, JointState] = field(default_factory=dict)
     angles_deg: tuple[tuple[Landmark, float], ...] = ()  # values to draw at joints

@@ -1,0 +1,342 @@
+"""Exercise files (TOML) validated into typed specs at load time.
+
+One file per exercise in ``formcheck/exercises/``; a user's own file can be
+checked with ``formcheck exercises check FILE``. Every error is a ``SpecError``
+with one line naming the file, the key and the problem, e.g.
+``exercises/squat.toml: rules[2].max_deg: must be <= 180``.
+
+File layout (all keys are checked; unknown keys are rejected)::
+
+    id = "squat"                  # lower_snake_case, unique
+    name = "Bodyweight squat"
+    mode = "reps"                 # hold | reps
+    instructions = ["...", "..."]
+    required_landmarks = ["LEFT_HIP", ...]   # Landmark enum names
+    sides = "both"                # both (symmetric) | each (one side at a time)
+    side_from = "none"            # none | front | back | support | lifted | twist
+
+    [camera]
+    view = "front"                # side | front | any
+    setup = "Put the camera at hip height, ..."
+
+    [reps]                        # only with mode = "reps"
+    feature = "thigh_depth_deg"   # must end in _deg
+    enter_deg = 75                # depth threshold (the bottom)
+    exit_deg = 35                 # back at the start; |enter - exit| >= 30
+    dead_band_deg = 5             # excursion past exit before a rep has started
+    min_rep_s = 0.8
+
+    [hold]                        # only with mode = "hold"
+    target_s = 30
+    max_dropout_s = 1.0           # pose lost shorter than this pauses the hold
+    max_pause_s = 5.0             # form broken longer than this ends the hold
+
+    [[rules]]
+    id = "knees_out"
+    feature = "knee_to_ankle_width_ratio"   # a name from formcheck.features
+    min_ratio = 0.8               # min_/max_ with the feature's unit (deg|ratio)
+    hysteresis_ratio = 0.05       # the value must come back this far inside to clear
+    debounce_s = 0.3              # a fault must persist this long to show (and to clear)
+    phase = "active"              # any | hold | start | moving | bottom | active
+    cue = "Push your knees out over your toes"
+    confirm = "Good, knees over toes"
+    severity = "major"            # info | minor | major | safety
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import SpecError
+from .features import FEATURES, ROLES
+from .landmarks import Landmark
+from .verdict import Severity
+
+__all__ = [
+    "EXERCISES_DIR",
+    "Mode",
+    "View",
+    "Phase",
+    "RuleSpec",
+    "RepSpec",
+    "HoldSpec",
+    "CameraSpec",
+    "ExerciseSpec",
+    "load_exercise",
+    "list_exercises",
+    "exercise_ids",
+]
+
+EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
+MIN_REP_SPAN_DEG = 30.0
+
+
+class Mode(str, Enum):
+    HOLD = "hold"
+    REPS = "reps"
+
+
+class View(str, Enum):
+    SIDE = "side"
+    FRONT = "front"
+    ANY = "any"
+
+
+class Phase(str, Enum):
+    """When a rule is checked. Rep phases: ``start`` (at the top), ``moving``
+    (between the thresholds), ``bottom`` (past the depth threshold);
+    ``active`` = moving or bottom. Hold mode has one phase, ``hold``.
+    ``any`` = every phase once setup has passed."""
+
+    ANY = "any"
+    HOLD = "hold"
+    START = "start"
+    MOVING = "moving"
+    BOTTOM = "bottom"
+    ACTIVE = "active"
+
+    def covers(self, phase: str) -> bool:
+        if self is Phase.ANY:
+            return True
+        if self is Phase.ACTIVE:
+            return phase in ("moving", "bottom")
+        return self.value == phase
+
+
+_SEVERITY = {s.name.lower(): s for s in Severity}
+_DEG_LIMIT = 180.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSpec(_Model):
+    """A feature that must stay in [min, max] (either bound may be omitted)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    feature: str
+    min_deg: float | None = None
+    max_deg: float | None = None
+    min_ratio: float | None = None
+    max_ratio: float | None = None
+    hysteresis_deg: Annotated[float, Field(ge=0, le=45)] = 0.0
+    hysteresis_ratio: Annotated[float, Field(ge=0, le=1)] = 0.0
+    debounce_s: Annotated[float, Field(ge=0, le=5)] = 0.3
+    phase: Phase = Phase.ANY
+    cue: Annotated[str, Field(min_length=3, max_length=120)]
+    confirm: Annotated[str, Field(min_length=3, max_length=120)] | None = None
+    severity: Literal["info", "minor", "major", "safety"] = "minor"
+
+    @field_validator("feature")
+    @classmethod
+    def _known_feature(cls, v: str) -> str:
+        if v not in FEATURES:
+            raise ValueError(f"unknown feature '{v}' (see `formcheck exercises features`)")
+        return v
+
+    @field_validator("min_deg", "max_deg")
+    @classmethod
+    def _deg_range(cls, v: float | None) -> float | None:
+        if v is not None and v > _DEG_LIMIT:
+            raise ValueError(f"must be <= {_DEG_LIMIT:g}")
+        if v is not None and v < -_DEG_LIMIT:
+            raise ValueError(f"must be >= {-_DEG_LIMIT:g}")
+        return v
+
+    @model_validator(mode="after")
+    def _bounds_match_unit(self) -> RuleSpec:
+        unit = FEATURES[self.feature].unit
+        other = "ratio" if unit == "deg" else "deg"
+        for key in (f"min_{other}", f"max_{other}", f"hysteresis_{other}"):
+            if getattr(self, key):
+                raise ValueError(f"{key}: feature '{self.feature}' is in {unit}; use the _{unit} keys")
+        lo, hi = self.bounds
+        if lo is None and hi is None:
+            raise ValueError(f"min_{unit}: give min_{unit} and/or max_{unit}")
+        if lo is not None and hi is not None and lo >= hi:
+            raise ValueError(f"max_{unit}: must be greater than min_{unit} ({lo:g})")
+        return self
+
+    @property
+    def unit(self) -> str:
+        return FEATURES[self.feature].unit
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        if self.unit == "deg":
+            return self.min_deg, self.max_deg
+        return self.min_ratio, self.max_ratio
+
+    @property
+    def hysteresis(self) -> float:
+        return self.hysteresis_deg if self.unit == "deg" else self.hysteresis_ratio
+
+    @property
+    def severity_level(self) -> Severity:
+        return _SEVERITY[self.severity]
+
+
+class RepSpec(_Model):
+    feature: str
+    enter_deg: Annotated[float, Field(ge=-180, le=180)]
+    exit_deg: Annotated[float, Field(ge=-180, le=180)]
+    dead_band_deg: Annotated[float, Field(ge=0, le=30)] = 5.0
+    min_rep_s: Annotated[float, Field(ge=0, le=30)] = 0.8
+
+    @field_validator("feature")
+    @classmethod
+    def _deg_feature(cls, v: str) -> str:
+        if v not in FEATURES:
+            raise ValueError(f"unknown feature '{v}'")
+        if not v.endswith("_deg"):
+            raise ValueError(f"rep feature must be an angle (_deg), got '{v}'")
+        return v
+
+    @model_validator(mode="after")
+    def _span(self) -> RepSpec:
+        if abs(self.enter_deg - self.exit_deg) < MIN_REP_SPAN_DEG:
+            raise ValueError(f"exit_deg: must be at least {MIN_REP_SPAN_DEG:g} deg from enter_deg ({self.enter_deg:g})")
+        return self
+
+
+class HoldSpec(_Model):
+    target_s: Annotated[float, Field(gt=0, le=600)]
+    max_dropout_s: Annotated[float, Field(ge=0, le=10)] = 1.0
+    max_pause_s: Annotated[float, Field(ge=0, le=60)] = 5.0
+
+
+class CameraSpec(_Model):
+    view: View
+    setup: Annotated[str, Field(min_length=10)]
+
+
+class ExerciseSpec(_Model):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Annotated[str, Field(min_length=2)]
+    mode: Mode
+    instructions: Annotated[list[str], Field(min_length=1)]
+    camera: CameraSpec
+    required_landmarks: Annotated[list[str], Field(min_length=1)]
+    sides: Literal["both", "each"] = "both"
+    side_from: Literal["none", "front", "back", "support", "lifted", "twist"] = "none"
+    reps: RepSpec | None = None
+    hold: HoldSpec | None = None
+    rules: list[RuleSpec] = []
+
+    @field_validator("required_landmarks")
+    @classmethod
+    def _landmarks(cls, v: list[str]) -> list[str]:
+        for i, name in enumerate(v):
+            if name not in Landmark.__members__:
+                raise ValueError(f"[{i}]: unknown landmark '{name}' (e.g. LEFT_KNEE)")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExerciseSpec:
+        if self.mode is Mode.REPS and self.reps is None:
+            raise ValueError("reps: mode 'reps' needs a [reps] table")
+        if self.mode is Mode.HOLD and self.hold is None:
+            raise ValueError("hold: mode 'hold' needs a [hold] table")
+        if self.mode is Mode.REPS and self.hold is not None:
+            raise ValueError("hold: not allowed with mode 'reps'")
+        if self.mode is Mode.HOLD and self.reps is not None:
+            raise ValueError("reps: not allowed with mode 'hold'")
+        if (self.sides == "each") != (self.side_from != "none"):
+            raise ValueError("side_from: sides 'each' needs side_from (front|back|support|lifted|twist), "
+                             "sides 'both' needs side_from 'none'")
+        seen: set[str] = set()
+        for i, rule in enumerate(self.rules):
+            if rule.id in seen:
+                raise ValueError(f"rules[{i}].id: duplicate rule id '{rule.id}'")
+            seen.add(rule.id)
+            allowed = {Phase.ANY, Phase.HOLD} if self.mode is Mode.HOLD else {
+                Phase.ANY, Phase.START, Phase.MOVING, Phase.BOTTOM, Phase.ACTIVE}
+            if rule.phase not in allowed:
+                raise ValueError(f"rules[{i}].phase: '{rule.phase.value}' not allowed in mode "
+                                 f"'{self.mode.value}' (allowed: {', '.join(sorted(p.value for p in allowed))})")
+        return self
+
+    @property
+    def landmarks(self) -> tuple[Landmark, ...]:
+        return tuple(Landmark[name] for name in self.required_landmarks)
+
+    @property
+    def role(self) -> str | None:
+        """The leg role whose anatomical side names the working side (None: both sides)."""
+        return self.side_from if self.side_from in ROLES else None
+
+
+def _format_error(path: str, err: dict) -> str:
+    loc = ""
+    for part in err["loc"]:
+        if isinstance(part, int):
+            loc += f"[{part}]"
+        else:
+            loc += ("." if loc else "") + str(part)
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    # messages from validators may carry their own sub-key ("exit_deg: must be ...")
+    head, sep, tail = msg.partition(": ")
+    if sep and (head.isidentifier() or head.startswith("[") or "[" in head and head.split("[")[0].isidentifier()):
+        loc = f"{loc}.{head}" if loc and not head.startswith("[") else f"{loc}{head}"
+        msg = tail
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return f"{path}: {loc}: {msg}" if loc else f"{path}: {msg}"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(EXERCISES_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def load_exercise(id_or_path: str | Path) -> ExerciseSpec:
+    """Load and validate one exercise by id (a file in ``EXERCISES_DIR``) or by path.
+
+    Raises ``SpecError`` with a one-line message naming the file, the key and the problem.
+    """
+    text = str(id_or_path)
+    if isinstance(id_or_path, Path) or text.endswith(".toml") or "/" in text:
+        path = Path(id_or_path)
+    else:
+        path = EXERCISES_DIR / f"{text}.toml"
+        if not path.is_file():
+            raise SpecError(f"unknown exercise '{text}' (known: {', '.join(exercise_ids())})")
+    shown = _display_path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{shown}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{shown}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{shown}: not valid TOML: {exc}") from None
+    try:
+        spec = ExerciseSpec.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise SpecError(_format_error(shown, errors[0]) + more) from None
+    if path.parent.resolve() == EXERCISES_DIR and path.stem != spec.id:
+        raise SpecError(f"{shown}: id: '{spec.id}' must match the file name '{path.stem}'")
+    return spec
+
+
+def exercise_ids() -> list[str]:
+    return sorted(p.stem for p in EXERCISES_DIR.glob("*.toml"))
+
+
+def list_exercises() -> list[ExerciseSpec]:
+    """Every bundled exercise, validated, sorted by id."""
+    return [load_exercise(i) for i in exercise_ids()]

@@ -1,0 +1,480 @@
+"""Named features (angles, ratios) computed once per frame from a pose.
+
+Conventions (image coordinates: x to the right, **y points down**):
+
+- ``*_deg`` are degrees; ``*_ratio`` are distances divided by the torso length
+  (mid-shoulder to mid-hip in the image), so they do not depend on how far
+  the person stands from the camera.
+- Joint angles (``*_knee_angle_deg``, ``*_hip_angle_deg``) are the interior
+  2D angle at the joint: 180 = straight, 90 = right angle.
+- Signed segment angles are measured from the image vertical and are
+  **positive towards the direction the person faces** (decided from geometry,
+  see ``facing_ratio``): ``trunk_lean_deg`` > 0 leans forward, < 0 leans back;
+  ``*_thigh_from_vertical_deg`` is 0 for a thigh hanging straight down and
+  > 0 when the knee is ahead of the hip; ``*_shin_from_vertical_deg`` is
+  > 0 when the knee is ahead of the ankle. In a front view the facing
+  direction is unknown and these are NaN.
+- A value is NaN ("unknown") when a landmark it needs is not visible
+  (visibility below ``VISIBILITY_MIN`` or outside the image).
+
+Roles instead of labels: MediaPipe swaps left/right leg labels in side views,
+so leg features are named by role, decided from geometry every frame:
+``front``/``back`` (ankle further along the facing direction is the front leg),
+``support``/``lifted`` (the leg with the lower ankle carries the weight).
+``Features.roles`` says which label each role used this frame (to find the
+joints to colour) and ``Features.role_sides`` the anatomical side of each
+role, from the facing direction, whether the camera sees the person's front
+or back (shoulder order), and which leg is nearer the camera (higher
+visibility). With no facing direction (front view) labels are trusted.
+
+``FEATURES`` is the one registry of names: exercise files may only name these.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .landmarks import Landmark
+from .pose import Pose
+
+__all__ = [
+    "VISIBILITY_MIN",
+    "FeatureDef",
+    "FEATURES",
+    "FEATURE_NAMES",
+    "ROLES",
+    "Features",
+    "compute_features",
+    "joint_angle_deg",
+    "segment_from_vertical_deg",
+    "line_from_horizontal_deg",
+    "distance_ratio",
+    "feature_joints",
+]
+
+VISIBILITY_MIN = 0.5
+#: |facing_ratio| below this: facing direction unknown (front or back view).
+FACING_MIN = 0.12
+#: Image margin (fraction of the size) beyond which a landmark counts as out of frame.
+FRAME_MARGIN = 0.02
+#: Feet closer than this (x torso length) along a direction give no front/back (or support/lifted) roles.
+LEGS_APART = 0.15
+#: (left shoulder x - right shoulder x) / torso below minus this: the camera sees the person's back.
+REAR_VIEW_MIN = 0.15
+
+ROLES = ("front", "back", "support", "lifted")
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def joint_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle at ``b`` between b->a and b->c, in degrees [0, 180].
+
+    Works on (..., 2) arrays; NaN where a segment has zero length.
+    """
+    u = np.asarray(a, float) - np.asarray(b, float)
+    v = np.asarray(c, float) - np.asarray(b, float)
+    nu = np.linalg.norm(u, axis=-1)
+    nv = np.linalg.norm(v, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.sum(u * v, axis=-1) / (nu * nv)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def segment_from_vertical_deg(base: np.ndarray, tip: np.ndarray, *, up: bool = True) -> np.ndarray:
+    """Signed angle of the segment base->tip from the image vertical, degrees (-180, 180].
+
+    With ``up=True`` the reference is straight up (towards smaller y, since
+    image y points down); with ``up=False`` straight down. Positive when the
+    tip lies towards image +x (right) of the reference.
+    """
+    d = np.asarray(tip, float) - np.asarray(base, float)
+    dx, dy = d[..., 0], d[..., 1]
+    if up:
+        return np.degrees(np.arctan2(dx, -dy))
+    return np.degrees(np.arctan2(dx, dy))
+
+
+def line_from_horizontal_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unsigned tilt of the line a-b from the image horizontal, degrees [0, 90]."""
+    d = np.asarray(b, float) - np.asarray(a, float)
+    return np.degrees(np.arctan2(np.abs(d[..., 1]), np.abs(d[..., 0])))
+
+
+def distance_ratio(a: np.ndarray, b: np.ndarray, length: float) -> np.ndarray:
+    """Distance a-b divided by ``length`` (e.g. the torso length); NaN if length <= 0."""
+    dist = np.linalg.norm(np.asarray(b, float) - np.asarray(a, float), axis=-1)
+    return dist / length if length > 0 else np.full_like(dist, np.nan)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class FeatureDef:
+    """One named feature. ``joints`` are the landmarks it is computed from,
+    written with ``{front}``/``{back}``/``{support}``/``{lifted}`` placeholders
+    for role legs (resolved each frame to LEFT/RIGHT); ``vertex`` is where
+    its value is drawn (None: not drawn at a joint)."""
+
+    name: str
+    description: str
+    joints: tuple[str, ...]
+    vertex: str | None = None
+
+    @property
+    def unit(self) -> str:
+        return self.name.rsplit("_", 1)[-1]
+
+
+def _defs() -> dict[str, FeatureDef]:
+    d: list[FeatureDef] = [
+        FeatureDef("shoulder_width_ratio", "shoulder-to-shoulder distance / torso length (small in a side view)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
+        FeatureDef("hip_width_ratio", "hip-to-hip distance / torso length (small in a side view)",
+                   ("LEFT_HIP", "RIGHT_HIP", "LEFT_SHOULDER", "RIGHT_SHOULDER")),
+        FeatureDef("facing_ratio",
+                   "evidence of the facing direction: > 0 faces image right, < 0 image left, ~0 front view",
+                   ("NOSE", "LEFT_EAR", "RIGHT_EAR", "LEFT_KNEE", "RIGHT_KNEE")),
+        FeatureDef("trunk_tilt_deg", "unsigned angle of the hip->shoulder line from vertical (0 upright)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"), "MID_HIP"),
+        FeatureDef("trunk_lean_deg", "hip->shoulder line from vertical, + forward, - leaning back (side view)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"), "MID_HIP"),
+        FeatureDef("head_lean_deg", "shoulder->ear line from vertical, + head forward (side view)",
+                   ("LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER"), "MID_SHOULDER"),
+        FeatureDef("neck_trunk_deg",
+                   "shoulder->ear line relative to the hip->shoulder line, + head forward of the trunk line",
+                   ("LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"),
+                   "MID_SHOULDER"),
+        FeatureDef("shoulders_level_deg", "tilt of the shoulder line from horizontal (front view; 0 level)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER")),
+        FeatureDef("hips_level_deg", "tilt of the hip line from horizontal (front view; 0 level)",
+                   ("LEFT_HIP", "RIGHT_HIP")),
+        FeatureDef("hips_vs_feet_deg", "tilt of the hip line relative to the ankle line (front view; 0 parallel, "
+                   "insensitive to camera roll)", ("LEFT_HIP", "RIGHT_HIP", "LEFT_ANKLE", "RIGHT_ANKLE")),
+        FeatureDef("knee_to_ankle_width_ratio", "knee spread / ankle spread (front view; < 1 knees caving in)",
+                   ("LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE")),
+        FeatureDef("hip_below_knee_ratio", "(hip height below the knees) / torso length; > 0 hips lower than knees",
+                   ("LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE")),
+        FeatureDef("thigh_depth_deg", "thigh elevation, any view: 0 thighs hanging, 90 level, > 90 hips below knees",
+                   ("LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_ANKLE", "RIGHT_ANKLE")),
+        FeatureDef("heel_lift_ratio", "heel height above the toes / torso length (mean of visible feet); > 0 heels up",
+                   ("LEFT_HEEL", "RIGHT_HEEL", "LEFT_FOOT_INDEX", "RIGHT_FOOT_INDEX")),
+        FeatureDef("thighs_from_vertical_deg",
+                   "mean of both thighs' signed angle from hanging vertical, + knees forward (side view)",
+                   ("LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE")),
+        FeatureDef("torso_twist_deg",
+                   "shoulder line rotated against the hip line (3D model estimate, qualitative); "
+                   "+ turned to the person's left",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
+        FeatureDef("torso_twist_abs_deg", "how far the shoulders are turned against the hips, either way (qualitative)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
+    ]
+    for side in ("left", "right"):
+        s = side.upper()
+        d += [
+            FeatureDef(f"{side}_knee_angle_deg", f"{side} hip-knee-ankle interior angle by label (front view)",
+                       (f"{s}_HIP", f"{s}_KNEE", f"{s}_ANKLE"), f"{s}_KNEE"),
+            FeatureDef(f"{side}_hip_angle_deg", f"{side} shoulder-hip-knee interior angle by label (front view)",
+                       (f"{s}_SHOULDER", f"{s}_HIP", f"{s}_KNEE"), f"{s}_HIP"),
+        ]
+    for role in ROLES:
+        r = "{" + role + "}"
+        d += [
+            FeatureDef(f"{role}_knee_angle_deg", f"{role} leg hip-knee-ankle interior angle (180 straight)",
+                       (f"{r}_HIP", f"{r}_KNEE", f"{r}_ANKLE"), f"{r}_KNEE"),
+            FeatureDef(f"{role}_hip_angle_deg", f"{role} leg shoulder-hip-knee interior angle (180 in line)",
+                       (f"{r}_SHOULDER", f"{r}_HIP", f"{r}_KNEE"), f"{r}_HIP"),
+            FeatureDef(f"{role}_thigh_from_vertical_deg",
+                       f"{role} thigh from hanging vertical, + knee ahead of the hip",
+                       (f"{r}_HIP", f"{r}_KNEE"), f"{r}_HIP"),
+            FeatureDef(f"{role}_shin_from_vertical_deg", f"{role} shin from vertical, + knee ahead of the ankle",
+                       (f"{r}_KNEE", f"{r}_ANKLE"), f"{r}_ANKLE"),
+            FeatureDef(f"{role}_hip_flexion_deg",
+                       f"{role} hip flexion in the image plane (thigh + trunk lean); < 0 extension",
+                       ("LEFT_SHOULDER", "RIGHT_SHOULDER", f"{r}_HIP", f"{r}_KNEE"), f"{r}_HIP"),
+        ]
+    return {f.name: f for f in d}
+
+
+#: The registry: every feature name an exercise file may use.
+FEATURES: dict[str, FeatureDef] = _defs()
+FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
+
+
+def feature_joints(name: str, roles: dict[str, str]) -> tuple[Landmark, ...]:
+    """Landmarks a feature uses this frame (role placeholders resolved through ``roles``)."""
+    out: list[Landmark] = []
+    for joint in FEATURES[name].joints:
+        resolved = _resolve(joint, roles)
+        if resolved is not None:
+            out += resolved
+    return tuple(out)
+
+
+def feature_vertex(name: str, roles: dict[str, str]) -> Landmark | None:
+    """The landmark to draw the value at (midpoints drawn at the left one), or None."""
+    vertex = FEATURES[name].vertex
+    if vertex is None:
+        return None
+    resolved = _resolve(vertex, roles)
+    return resolved[0] if resolved else None
+
+
+def _resolve(joint: str, roles: dict[str, str]) -> list[Landmark] | None:
+    if joint.startswith("MID_"):
+        part = joint[4:]
+        return [Landmark[f"LEFT_{part}"], Landmark[f"RIGHT_{part}"]]
+    if joint.startswith("{"):
+        role, part = joint[1:].split("}_", 1)
+        label = roles.get(role)
+        if label is None:
+            return None
+        return [Landmark[f"{label.upper()}_{part}"]]
+    return [Landmark[joint]]
+
+
+# --------------------------------------------------------------------------- per frame
+
+
+@dataclass(frozen=True)
+class Features:
+    """Feature values for one frame; NaN = unknown (not visible enough).
+
+    ``roles`` maps a role (front/back/support/lifted) to the landmark label
+    ("left"/"right") it used this frame; ``role_sides`` maps a role to the
+    person's anatomical side; ``near_side`` is the side facing the camera in
+    a side view ("unknown" otherwise); ``facing`` is "right"/"left" (image
+    direction the person faces) or "unknown".
+    """
+
+    t_ms: int
+    values: dict[str, float]
+    roles: dict[str, str] = field(default_factory=dict)
+    role_sides: dict[str, str] = field(default_factory=dict)
+    near_side: str = "unknown"
+    facing: str = "unknown"
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name]
+
+
+L = Landmark
+_LEG = {"left": (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+        "right": (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)}
+_OTHER = {"left": "right", "right": "left"}
+
+
+def compute_features(pose: Pose | None, *, t_ms: int | None = None,
+                     visibility_min: float = VISIBILITY_MIN) -> Features:
+    """All registered features for one pose (all NaN when ``pose`` is None).
+
+    ``t_ms`` is only needed when ``pose`` is None (otherwise ``pose.t_ms``).
+    """
+    values = dict.fromkeys(FEATURE_NAMES, math.nan)
+    if pose is None:
+        return Features(t_ms=int(t_ms) if t_ms is not None else 0, values=values)
+    p = _visible_points(pose, visibility_min)
+    vis = pose.visibility
+
+    mid_sh = _mid(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER])
+    mid_hip = _mid(p[L.LEFT_HIP], p[L.RIGHT_HIP])
+    mid_ear = _mid(p[L.LEFT_EAR], p[L.RIGHT_EAR])
+    torso = float(np.linalg.norm(mid_sh - mid_hip))
+    if not torso > 0:
+        torso = math.nan
+
+    values["shoulder_width_ratio"] = _ratio(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER], torso)
+    values["hip_width_ratio"] = _ratio(p[L.LEFT_HIP], p[L.RIGHT_HIP], torso)
+    facing_ratio = _facing_ratio(p, mid_ear, torso)
+    values["facing_ratio"] = facing_ratio
+    sign = math.copysign(1.0, facing_ratio) if abs(facing_ratio) >= FACING_MIN else math.nan
+
+    trunk_up = float(segment_from_vertical_deg(mid_hip, mid_sh))
+    head_up = float(segment_from_vertical_deg(mid_sh, mid_ear))
+    values["trunk_tilt_deg"] = abs(trunk_up)
+    values["trunk_lean_deg"] = trunk_lean = sign * trunk_up
+    values["head_lean_deg"] = sign * head_up
+    values["neck_trunk_deg"] = sign * _wrap_deg(head_up - trunk_up)
+    values["shoulders_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]))
+    values["hips_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_HIP], p[L.RIGHT_HIP]))
+
+    values["hips_vs_feet_deg"] = _line_vs_line_deg(p[L.LEFT_HIP], p[L.RIGHT_HIP], p[L.LEFT_ANKLE], p[L.RIGHT_ANKLE])
+    ankle_spread = abs(p[L.LEFT_ANKLE][0] - p[L.RIGHT_ANKLE][0])
+    if ankle_spread > 0.1 * torso:
+        values["knee_to_ankle_width_ratio"] = abs(p[L.LEFT_KNEE][0] - p[L.RIGHT_KNEE][0]) / ankle_spread
+    mean_knee_y = np.nanmean([p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]]) if _any_finite(
+        p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]) else math.nan
+    values["hip_below_knee_ratio"] = (mid_hip[1] - mean_knee_y) / torso
+    values["thigh_depth_deg"] = _nanmean([_thigh_depth(p, side) for side in ("left", "right")])
+    values["heel_lift_ratio"] = _nanmean(
+        [(p[toe][1] - p[heel][1]) / torso for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
+                                                           (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))])
+    values["torso_twist_deg"] = twist = _torso_twist_deg(pose, vis, visibility_min)
+    values["torso_twist_abs_deg"] = abs(twist)
+
+    legs = {side: _leg(p, side, sign, trunk_lean) for side in ("left", "right")}
+    values["thighs_from_vertical_deg"] = _nanmean([legs[s]["thigh_from_vertical_deg"] for s in legs])
+    for side in ("left", "right"):
+        values[f"{side}_knee_angle_deg"] = legs[side]["knee_angle_deg"]
+        values[f"{side}_hip_angle_deg"] = legs[side]["hip_angle_deg"]
+
+    roles = _assign_roles(p, sign, torso)
+    near_side, role_sides = _anatomical_sides(p, roles, sign, vis, torso)
+    for role, label in roles.items():
+        for key, value in legs[label].items():
+            values[f"{role}_{key}"] = value
+    facing = "unknown" if math.isnan(sign) else ("right" if sign > 0 else "left")
+    values = {name: float(value) for name, value in values.items()}
+    return Features(t_ms=pose.t_ms, values=values, roles=roles, role_sides=role_sides,
+                    near_side=near_side, facing=facing)
+
+
+def _visible_points(pose: Pose, visibility_min: float) -> np.ndarray:
+    """(33, 2) pixel positions with NaN for landmarks not visible or out of frame."""
+    w, h = pose.image_size
+    xy = np.array(pose.xy_px, dtype=float, copy=True)
+    mx, my = FRAME_MARGIN * w, FRAME_MARGIN * h
+    inside = (xy[:, 0] >= -mx) & (xy[:, 0] <= w + mx) & (xy[:, 1] >= -my) & (xy[:, 1] <= h + my)
+    xy[~((pose.visibility >= visibility_min) & inside)] = np.nan
+    return xy
+
+
+def _mid(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Midpoint of a and b, or the one that is known, or NaN."""
+    if np.isnan(a).any():
+        return b
+    if np.isnan(b).any():
+        return a
+    return (a + b) / 2.0
+
+
+def _ratio(a: np.ndarray, b: np.ndarray, torso: float) -> float:
+    return float(np.linalg.norm(a - b) / torso)
+
+
+def _line_vs_line_deg(a1: np.ndarray, a2: np.ndarray, b1: np.ndarray, b2: np.ndarray) -> float:
+    """Unsigned angle between the undirected lines a1-a2 and b1-b2, degrees [0, 90]."""
+    da, db = a2 - a1, b2 - b1
+    angle = abs(_wrap_deg(math.degrees(math.atan2(da[1], da[0]) - math.atan2(db[1], db[0]))))
+    return min(angle, 180.0 - angle)
+
+
+def _wrap_deg(angle: float) -> float:
+    return (angle + 180.0) % 360.0 - 180.0
+
+
+def _any_finite(*xs: float) -> bool:
+    return any(math.isfinite(x) for x in xs)
+
+
+def _nanmean(xs: list[float]) -> float:
+    finite = [x for x in xs if math.isfinite(x)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def _facing_ratio(p: np.ndarray, mid_ear: np.ndarray, torso: float) -> float:
+    """> 0: facing image right. Votes: nose ahead of the ears; bent knees point
+    forward of the hip-ankle line (true for any knee flexion, standing or kneeling);
+    toes ahead of heels (weak: tucked toes point back when kneeling)."""
+    votes: list[float] = []
+    face = (p[L.NOSE][0] - mid_ear[0]) / torso
+    if math.isfinite(face):
+        votes.append(face)
+    for hip, knee, ankle in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+        a, k = p[ankle] - p[hip], p[knee] - p[hip]
+        length = float(np.hypot(*a))
+        offset = -(a[0] * k[1] - a[1] * k[0]) / length / torso if length > 0 else math.nan
+        if math.isfinite(offset):
+            votes.append(1.5 * offset)
+    for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
+        foot = 0.5 * (p[toe][0] - p[heel][0]) / torso
+        if math.isfinite(foot):
+            votes.append(foot)
+    return float(sum(votes)) if votes else math.nan
+
+
+def _thigh_depth(p: np.ndarray, side: str) -> float:
+    """Thigh elevation from hanging, any view: the thigh's drop over its full
+    length, taking the shin's image length as the reference when the thigh is
+    foreshortened (pointing at the camera in a front view)."""
+    hip, knee, ankle = p[_LEG[side][0]], p[_LEG[side][1]], p[_LEG[side][2]]
+    thigh = float(np.linalg.norm(knee - hip))
+    shin = float(np.linalg.norm(ankle - knee))
+    length = max(thigh, shin) if math.isfinite(shin) else thigh
+    if not length > 0:
+        return math.nan
+    drop = knee[1] - hip[1]  # > 0: knee below hip (image y down)
+    return math.degrees(math.acos(max(-1.0, min(1.0, drop / length))))
+
+
+def _leg(p: np.ndarray, side: str, sign: float, trunk_lean: float) -> dict[str, float]:
+    hip, knee, ankle = (p[i] for i in _LEG[side][:3])
+    shoulder = p[L.LEFT_SHOULDER if side == "left" else L.RIGHT_SHOULDER]
+    if np.isnan(shoulder).any():
+        shoulder = p[L.RIGHT_SHOULDER if side == "left" else L.LEFT_SHOULDER]
+    thigh = sign * float(segment_from_vertical_deg(hip, knee, up=False))
+    return {
+        "knee_angle_deg": float(joint_angle_deg(hip, knee, ankle)),
+        "hip_angle_deg": float(joint_angle_deg(shoulder, hip, knee)),
+        "thigh_from_vertical_deg": thigh,
+        "shin_from_vertical_deg": sign * float(segment_from_vertical_deg(ankle, knee)),
+        "hip_flexion_deg": thigh + trunk_lean,
+    }
+
+
+def _leg_point(p: np.ndarray, side: str) -> np.ndarray:
+    """Where the leg ends: the ankle, or the knee when the ankle is not visible."""
+    ankle = p[_LEG[side][2]]
+    return p[_LEG[side][1]] if np.isnan(ankle).any() else ankle
+
+
+def _assign_roles(p: np.ndarray, sign: float, torso: float) -> dict[str, str]:
+    """front/back only when the feet are apart along the facing direction
+    (standing with feet together, "front leg" means nothing); support/lifted
+    when one ankle is clearly higher."""
+    roles: dict[str, str] = {}
+    left, right = _leg_point(p, "left"), _leg_point(p, "right")
+    if math.isfinite(sign) and np.isfinite(left[0]) and np.isfinite(right[0]) and (
+            abs(left[0] - right[0]) >= LEGS_APART * torso):
+        front = "left" if sign * (left[0] - right[0]) > 0 else "right"
+        roles["front"], roles["back"] = front, _OTHER[front]
+    if np.isfinite(left[1]) and np.isfinite(right[1]) and abs(left[1] - right[1]) >= LEGS_APART * torso:
+        support = "left" if left[1] > right[1] else "right"  # lower ankle: larger y
+        roles["support"], roles["lifted"] = support, _OTHER[support]
+    return roles
+
+
+def _anatomical_sides(p: np.ndarray, roles: dict[str, str], sign: float, vis: np.ndarray,
+                      torso: float) -> tuple[str, dict[str, str]]:
+    """Near side from the facing direction: facing image right shows the right
+    side, unless the camera sees the person's back (the left shoulder is then
+    image-left of the right one), which shows the left side. A role leg is on
+    the near side when it is the better-visible leg. Front view: labels are
+    trusted. Assumes an unmirrored image."""
+    if math.isnan(sign):
+        return "unknown", dict(roles)
+    near = "right" if sign > 0 else "left"
+    shoulders_x = (p[L.LEFT_SHOULDER][0] - p[L.RIGHT_SHOULDER][0]) / torso
+    if shoulders_x < -REAR_VIEW_MIN:
+        near = _OTHER[near]
+    leg_vis = {side: float(np.mean(vis[list(_LEG[side][:3])])) for side in ("left", "right")}
+    nearer_label = "left" if leg_vis["left"] >= leg_vis["right"] else "right"
+    role_sides = {role: (near if label == nearer_label else _OTHER[near]) for role, label in roles.items()}
+    return near, role_sides
+
+
+def _torso_twist_deg(pose: Pose, vis: np.ndarray, visibility_min: float) -> float:
+    idx = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
+    if (vis[idx] < visibility_min).any():
+        return math.nan
+    w = pose.world_m
+    s = w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]
+    h = w[L.RIGHT_HIP] - w[L.LEFT_HIP]
+    # angles in the floor plane (x right, z away from the camera)
+    angle = math.degrees(math.atan2(s[2], s[0]) - math.atan2(h[2], h[0]))
+    return _wrap_deg(angle)

@@ -1,0 +1,66 @@
+"""Working-side detection from geometry, robust to left/right label swaps.
+
+The side comes from ``Features.role_sides`` (the anatomical side of the
+front / back / support / lifted leg, decided from the facing direction and
+which leg is nearer the camera) or, for twists, from the sign of
+``torso_twist_deg``. A new side must be seen for ``switch_s`` before it is
+adopted, so a one-frame swap does not flip it; while a switch is pending
+``pending`` is True (the tracker pauses the hold clock meanwhile, so no time
+goes to the wrong side).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .exercise_spec import ExerciseSpec
+from .features import Features
+
+__all__ = ["SideTracker", "TWIST_MIN_DEG"]
+
+TWIST_MIN_DEG = 10.0
+
+
+class SideTracker:
+    def __init__(self, spec: ExerciseSpec, switch_s: float = 0.6) -> None:
+        if switch_s < 0:
+            raise ValueError("switch_s is seconds >= 0")
+        self.spec = spec
+        self.switch_ms = switch_s * 1000.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.side = "both" if self.spec.sides == "both" else "unknown"
+        self._candidate: str | None = None
+        self._since = 0
+        self.seen: str | None = None  # this frame's raw detection
+
+    @property
+    def pending(self) -> bool:
+        return self._candidate is not None
+
+    def detect(self, features: Features) -> str | None:
+        """The side this frame's geometry suggests, or None."""
+        source = self.spec.side_from
+        if source == "twist":
+            twist = features.values["torso_twist_deg"]
+            if not math.isfinite(twist) or abs(twist) < TWIST_MIN_DEG:
+                return None
+            return "left" if twist > 0 else "right"
+        return features.role_sides.get(source)
+
+    def update(self, t_ms: int, features: Features) -> str:
+        if self.spec.sides == "both":
+            return self.side
+        seen = self.seen = self.detect(features)
+        if seen is None or seen == self.side:
+            self._candidate = None
+            return self.side
+        if self.side == "unknown":
+            self.side, self._candidate = seen, None
+            return self.side
+        if seen != self._candidate:
+            self._candidate, self._since = seen, t_ms
+        if t_ms - self._since >= self.switch_ms:
+            self.side, self._candidate = seen, None
+        return self.side

@@ -1,0 +1,168 @@
+"""Features on synthetic poses with known geometry."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine_poses import front_pose, hide, side_pose, swap_leg_labels, with_noise
+from formcheck.features import (
+    FEATURE_NAMES,
+    FEATURES,
+    compute_features,
+    distance_ratio,
+    feature_joints,
+    joint_angle_deg,
+    line_from_horizontal_deg,
+    segment_from_vertical_deg,
+)
+from formcheck.landmarks import Landmark as L
+
+
+def test_joint_angle_basic():
+    assert joint_angle_deg([1, 0], [0, 0], [0, 1]) == pytest.approx(90.0)
+    assert joint_angle_deg([1, 0], [0, 0], [-1, 0]) == pytest.approx(180.0)
+    assert joint_angle_deg([1, 0], [0, 0], [1, 1]) == pytest.approx(45.0)
+
+
+def test_joint_angle_vectorised_and_degenerate():
+    a = np.array([[1, 0], [0, 0]])
+    out = joint_angle_deg(a, np.zeros((2, 2)), np.array([[0, 1], [0, 1]]))
+    assert out[0] == pytest.approx(90.0)
+    assert math.isnan(out[1])  # zero-length segment
+
+
+def test_segment_from_vertical_sign_with_y_down():
+    # tip above the base (smaller y) and to the right: +45 from straight up
+    assert segment_from_vertical_deg([0, 0], [1, -1]) == pytest.approx(45.0)
+    assert segment_from_vertical_deg([0, 0], [-1, -1]) == pytest.approx(-45.0)
+    assert segment_from_vertical_deg([0, 0], [0, -1]) == pytest.approx(0.0)
+    # from straight down: tip below and to the right
+    assert segment_from_vertical_deg([0, 0], [1, 1], up=False) == pytest.approx(45.0)
+
+
+def test_line_from_horizontal_and_distance_ratio():
+    assert line_from_horizontal_deg([0, 0], [10, 10]) == pytest.approx(45.0)
+    assert line_from_horizontal_deg([10, 0], [0, 0]) == pytest.approx(0.0)
+    assert distance_ratio([0, 0], [3, 4], 10.0) == pytest.approx(0.5)
+    assert math.isnan(distance_ratio([0, 0], [3, 4], 0.0))
+
+
+def test_registry_names_carry_units():
+    assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) >= 40
+    assert all(name.endswith(("_deg", "_ratio")) for name in FEATURE_NAMES)
+    assert FEATURES["trunk_lean_deg"].unit == "deg"
+
+
+def test_none_pose_gives_all_names_as_nan():
+    f = compute_features(None, t_ms=1234)
+    assert f.t_ms == 1234
+    assert set(f.values) == set(FEATURE_NAMES)
+    assert all(math.isnan(v) for v in f.values.values())
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_side_view_angles_known(facing):
+    pose = side_pose(facing=facing, trunk_deg=-12, near_leg=(-15, 10), far_leg=(80, 85))
+    f = compute_features(pose)
+    assert f.facing == ("right" if facing > 0 else "left")
+    assert f["trunk_lean_deg"] == pytest.approx(-12.0, abs=0.1)
+    assert f["trunk_tilt_deg"] == pytest.approx(12.0, abs=0.1)
+    assert f["front_thigh_from_vertical_deg"] == pytest.approx(80.0, abs=0.1)
+    assert f["front_knee_angle_deg"] == pytest.approx(180 - 85, abs=0.1)
+    assert f["front_shin_from_vertical_deg"] == pytest.approx(-(80 - 85), abs=0.1)
+    assert f["back_thigh_from_vertical_deg"] == pytest.approx(-15.0, abs=0.1)
+    assert f["back_knee_angle_deg"] == pytest.approx(170.0, abs=0.1)
+    assert f["back_hip_flexion_deg"] == pytest.approx(-27.0, abs=0.1)  # extension: thigh -15 + trunk -12
+    assert f["shoulder_width_ratio"] < 0.2 and f["hip_width_ratio"] < 0.2
+
+
+def test_head_and_neck_relative_to_trunk():
+    f = compute_features(side_pose(trunk_deg=10, neck_deg=-30))
+    assert f["head_lean_deg"] == pytest.approx(-20.0, abs=0.1)
+    assert f["neck_trunk_deg"] == pytest.approx(-30.0, abs=0.1)
+
+
+def test_roles_survive_label_swap():
+    """The front leg stays the front leg, and keeps its anatomical side, when MediaPipe swaps labels."""
+    pose = side_pose(facing=-1, near_leg=(-20, 100), far_leg=(85, 90))
+    plain, swapped = compute_features(pose), compute_features(swap_leg_labels(pose))
+    assert plain.roles["front"] != swapped.roles["front"]  # different labels...
+    for role in ("front", "back"):
+        assert plain.role_sides[role] == swapped.role_sides[role]  # ...same anatomy
+    assert plain.role_sides["back"] == "left"  # facing image left shows the left side: the near (back) leg
+    for name in ("front_knee_angle_deg", "back_thigh_from_vertical_deg", "front_shin_from_vertical_deg"):
+        assert swapped[name] == pytest.approx(plain[name], abs=1e-6)
+
+
+def test_kneeling_back_leg_gives_facing():
+    """A kneeling figure with the head hidden: bent knees alone tell the facing direction."""
+    pose = hide(side_pose(facing=-1, near_leg=(-5, 95), far_leg=(85, 90)), L.NOSE, L.LEFT_EAR, L.RIGHT_EAR)
+    f = compute_features(pose)
+    assert f.facing == "left"
+    assert f["front_knee_angle_deg"] == pytest.approx(90.0, abs=0.1)
+
+
+def test_support_and_lifted_legs():
+    f = compute_features(side_pose(near_leg=(0, 0), far_leg=(-5, 140)))  # far heel to the buttock
+    assert f["lifted_knee_angle_deg"] == pytest.approx(40.0, abs=0.1)
+    assert f["support_knee_angle_deg"] == pytest.approx(180.0, abs=0.1)
+    assert f.role_sides["lifted"] == "left"  # facing right: the far leg is the left one
+
+
+def test_invisible_landmark_gives_nan_not_a_guess():
+    pose = hide(side_pose(near_leg=(0, 0), far_leg=(0, 0)), L.LEFT_KNEE, L.RIGHT_KNEE)
+    f = compute_features(pose)
+    assert math.isnan(f["front_knee_angle_deg"])
+    assert math.isnan(f["thigh_depth_deg"])
+    assert f["trunk_lean_deg"] == pytest.approx(0.0, abs=0.1)
+
+
+def test_out_of_frame_landmark_is_unknown():
+    pose = side_pose(hip=(640.0, 600.0))  # feet below the image
+    f = compute_features(pose)
+    assert math.isnan(f["front_knee_angle_deg"])
+    assert math.isfinite(f["trunk_lean_deg"])
+
+
+def test_front_view_features():
+    f = compute_features(front_pose(depth_deg=60))
+    assert f.facing == "unknown"
+    assert math.isnan(f["trunk_lean_deg"])  # no forward direction from the front
+    assert f["shoulder_width_ratio"] == pytest.approx(0.8, abs=0.01)
+    assert f["thigh_depth_deg"] == pytest.approx(60.0, abs=3.0)
+    assert f["knee_to_ankle_width_ratio"] == pytest.approx(1.0, abs=0.01)
+    caved = compute_features(front_pose(depth_deg=60, knee_in_px=40))
+    assert caved["knee_to_ankle_width_ratio"] < 0.7
+
+
+def test_thigh_depth_standing_level_and_below():
+    assert compute_features(front_pose(depth_deg=0))["thigh_depth_deg"] < 8
+    assert compute_features(side_pose(near_leg=(90, 90), far_leg=(90, 90)))["thigh_depth_deg"] == pytest.approx(90, abs=0.5)
+    deep = compute_features(side_pose(near_leg=(110, 140), far_leg=(110, 140)))
+    assert deep["thigh_depth_deg"] == pytest.approx(110, abs=0.5)
+    assert deep["hip_below_knee_ratio"] > 0
+
+
+def test_hip_tilt_and_twist():
+    f = compute_features(front_pose(hip_tilt_px=2 * 50 * math.tan(math.radians(20))))
+    assert f["hips_level_deg"] == pytest.approx(20.0, abs=0.5)
+    assert compute_features(front_pose(twist_deg=30))["torso_twist_deg"] == pytest.approx(30.0, abs=0.5)
+    assert compute_features(front_pose(twist_deg=-25))["torso_twist_deg"] == pytest.approx(-25.0, abs=0.5)
+
+
+def test_noise_changes_angles_a_little():
+    rng = np.random.default_rng(0)
+    pose = side_pose(near_leg=(-15, 10), far_leg=(80, 85))
+    values = [compute_features(with_noise(pose, rng, 2.0))["front_knee_angle_deg"] for _ in range(50)]
+    assert np.mean(values) == pytest.approx(95.0, abs=1.0)
+    assert np.std(values) < 2.0
+
+
+def test_feature_joints_resolve_roles():
+    f = compute_features(side_pose(near_leg=(-15, 10), far_leg=(80, 85)))
+    joints = feature_joints("front_knee_angle_deg", f.roles)
+    assert joints == (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
+    assert feature_joints("front_knee_angle_deg", {}) == ()

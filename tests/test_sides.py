@@ -1,0 +1,50 @@
+"""Working-side detection: from geometry, stable under label swaps, debounced."""
+
+from __future__ import annotations
+
+from engine_poses import front_pose, side_pose, swap_leg_labels
+from formcheck.exercise_spec import load_exercise
+from formcheck.features import compute_features
+from formcheck.sides import SideTracker
+
+
+def kneel(facing=1, back="near"):
+    kneeling, front = (-5.0, 100.0), (85.0, 85.0)
+    near, far = (kneeling, front) if back == "near" else (front, kneeling)
+    return side_pose(facing=facing, near_leg=near, far_leg=far, hip=(640, 400))
+
+
+def test_symmetric_exercise_is_both():
+    tracker = SideTracker(load_exercise("squat"))
+    assert tracker.update(0, compute_features(front_pose())) == "both"
+
+
+def test_back_leg_side_from_facing_and_visibility():
+    spec = load_exercise("hip_flexor_stretch")
+    assert SideTracker(spec).update(0, compute_features(kneel(facing=1, back="near"))) == "right"
+    assert SideTracker(spec).update(0, compute_features(kneel(facing=1, back="far"))) == "left"
+    assert SideTracker(spec).update(0, compute_features(kneel(facing=-1, back="near"))) == "left"
+
+
+def test_label_swap_does_not_flip():
+    spec = load_exercise("hip_flexor_stretch")
+    tracker = SideTracker(spec)
+    sides = [tracker.update(i * 100, compute_features(swap_leg_labels(kneel()) if i % 2 else kneel()))
+             for i in range(20)]
+    assert set(sides) == {"right"}
+
+
+def test_switch_needs_to_persist():
+    tracker = SideTracker(load_exercise("hip_flexor_stretch"), switch_s=0.6)
+    tracker.update(0, compute_features(kneel(back="near")))
+    other = compute_features(kneel(back="far"))
+    sides = [tracker.update(100 * i, other) for i in range(1, 10)]
+    assert sides[:6] == ["right"] * 6 and sides[6:] == ["left"] * 3
+    assert not tracker.pending
+
+
+def test_twist_side_from_shoulder_rotation():
+    spec = load_exercise("seated_twist")
+    assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=35))) == "left"
+    assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=-35))) == "right"
+    assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=3))) == "unknown"
