@@ -160,14 +160,16 @@ def _rotate(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
 class VideoWriter:
     """H.264 MP4 writer (plays in every browser) that encodes on its own thread.
 
-    Encoding at 720p costs about as much as the pose model with the default
-    x264 preset, so a fast preset is used and frames are handed over through a
-    small bounded queue: inference and encoding overlap on two cores, and a
-    slow encoder applies back-pressure instead of piling frames up in memory.
+    Encoding at 720p costs about as much as the pose model with x264's
+    default preset; ``ultrafast`` is about 2x faster than ``veryfast`` here
+    (~170 vs ~90 fps at 720x1280 on 2 cores) for a larger file, which suits a
+    review video. Frames are handed over through a small bounded queue:
+    inference and encoding overlap on two cores, and a slow encoder applies
+    back-pressure instead of piling frames up in memory.
     """
 
     def __init__(self, path: str | Path, width: int, height: int, *, fps: float = 30.0,
-                 preset: str = "veryfast", crf: int = 23, queue_size: int = 8) -> None:
+                 preset: str = "ultrafast", crf: int = 23, queue_size: int = 8) -> None:
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise OutputError(f"{self.path}: cannot write the video (folder {self.path.parent} does not exist)")
