@@ -58,9 +58,10 @@ class FrameAnalysis:
 class FramePipeline:
     """Smoothed pose -> features -> verdict, for one exercise or none (landmarks only)."""
 
-    def __init__(self, spec: ExerciseSpec | None) -> None:
+    def __init__(self, spec: ExerciseSpec | None, side: str = "auto") -> None:
         self.spec = spec
-        self.tracker = ExerciseTracker(spec) if spec is not None else None
+        fixed_side = None if side == "auto" else side
+        self.tracker = ExerciseTracker(spec, side=fixed_side) if spec is not None else None
 
     def __call__(self, t_ms: int, pose: Pose | None) -> tuple[Features, FrameVerdict]:
         features = compute_features(pose, t_ms=t_ms)
@@ -166,20 +167,22 @@ def analyze_video(
     out_dir: str | Path | None = None,
     write_video: bool = True,
     progress: Progress | None = None,
+    side: str = "auto",
 ) -> AnalysisResult:
     """Analyse a video file; with ``out_dir``, write report.json, timeline.csv,
     landmarks.jsonl and (``write_video``) annotated.mp4 there.
 
     A truncated video is analysed as far as it is readable and flagged in the
     report; Ctrl-C stops early but still writes everything analysed so far
-    (``report["interrupted"]`` is then true).
+    (``report["interrupted"]`` is then true). ``side`` ("left"/"right")
+    fixes the working side of a one-sided exercise instead of detecting it.
     """
     spec = resolve_exercise(exercise)
     model = ModelVariant(model)
     out = prepare_out_dir(Path(out_dir)) if out_dir is not None else None
     reader = VideoReader(path)
     info = reader.info
-    pipeline = FramePipeline(spec)
+    pipeline = FramePipeline(spec, side)
     builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
     hud = exercise_hud(spec)
     outputs = None

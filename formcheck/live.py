@@ -41,12 +41,14 @@ class LiveSession:
     """Not thread-safe: one caller at a time (the browser app guards it with a lock)."""
 
     def __init__(self, exercise: str | Path | ExerciseSpec | None = None,
-                 model: str | ModelVariant = ModelVariant.LITE) -> None:
+                 model: str | ModelVariant = ModelVariant.LITE, side: str = "auto") -> None:
+        """``side``: "auto" detects the working side; "left"/"right" fixes it."""
         self.spec = resolve_exercise(exercise)
+        self.side = side
         self.model = ModelVariant(model)
         self._estimator = PoseEstimator(self.model)
         self._smoother = PoseSmoother()
-        self._pipeline = FramePipeline(self.spec)
+        self._pipeline = FramePipeline(self.spec, self.side)
         self._builder = ReportBuilder(self.spec.id if self.spec else None, self.model.value, source="camera")
         self._latencies_ms: deque[float] = deque(maxlen=300)
 
@@ -71,7 +73,7 @@ class LiveSession:
 
     def reset(self) -> None:
         self._smoother.reset()
-        self._pipeline = FramePipeline(self.spec)
+        self._pipeline = FramePipeline(self.spec, self.side)
         self._builder.reset()
         self._latencies_ms.clear()
 

@@ -22,15 +22,22 @@ TWIST_MIN_DEG = 10.0
 
 
 class SideTracker:
-    def __init__(self, spec: ExerciseSpec, switch_s: float = 0.6) -> None:
+    """``fixed`` ("left"/"right") is the person's own choice of side; it
+    overrides detection (useful when the geometry is ambiguous, e.g. a
+    three-quarter view)."""
+
+    def __init__(self, spec: ExerciseSpec, switch_s: float = 0.6, fixed: str | None = None) -> None:
         if switch_s < 0:
             raise ValueError("switch_s is seconds >= 0")
+        if fixed not in (None, "left", "right"):
+            raise ValueError(f"side must be 'left', 'right' or automatic, not {fixed!r}")
         self.spec = spec
         self.switch_ms = switch_s * 1000.0
+        self.fixed = fixed if spec.sides == "each" else None
         self.reset()
 
     def reset(self) -> None:
-        self.side = "both" if self.spec.sides == "both" else "unknown"
+        self.side = "both" if self.spec.sides == "both" else (self.fixed or "unknown")
         self._candidate: str | None = None
         self._since = 0
         self.seen: str | None = None  # this frame's raw detection
@@ -50,7 +57,7 @@ class SideTracker:
         return features.role_sides.get(source)
 
     def update(self, t_ms: int, features: Features) -> str:
-        if self.spec.sides == "both":
+        if self.spec.sides == "both" or self.fixed:
             return self.side
         seen = self.seen = self.detect(features)
         if seen is None or seen == self.side:

@@ -31,10 +31,11 @@ _STATE_RANK = {JointState.OK: 0, JointState.UNKNOWN: 1, JointState.FAULT: 2}
 class ExerciseTracker:
     """Setup check -> side -> phase -> rules -> reps / hold -> cue, per frame."""
 
-    def __init__(self, spec: ExerciseSpec, *, settle_s: float = 1.0, min_cue_s: float = 0.5) -> None:
+    def __init__(self, spec: ExerciseSpec, *, settle_s: float = 1.0, min_cue_s: float = 0.5,
+                 side: str | None = None) -> None:
         self.spec = spec
         self.setup = SetupCheck(spec, settle_s=settle_s)
-        self.sides = SideTracker(spec)
+        self.sides = SideTracker(spec, fixed=side)
         self.monitors = [RuleMonitor(rule) for rule in spec.rules]
         self.reps = RepCounter(spec.reps) if spec.mode is Mode.REPS else None
         self.hold = HoldTimer(spec.hold) if spec.mode is Mode.HOLD else None

@@ -48,3 +48,20 @@ def test_twist_side_from_shoulder_rotation():
     assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=35))) == "left"
     assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=-35))) == "right"
     assert SideTracker(spec).update(0, compute_features(front_pose(twist_deg=3))) == "unknown"
+
+
+def test_chosen_side_overrides_detection():
+    spec = load_exercise("hip_flexor_stretch")
+    tracker = SideTracker(spec, fixed="left")
+    assert tracker.side == "left"
+    assert {tracker.update(i * 100, compute_features(kneel(facing=1, back="near"))) for i in range(10)} == {"left"}
+    tracker.reset()
+    assert tracker.side == "left"
+
+
+def test_chosen_side_is_ignored_for_two_sided_exercises_and_checked():
+    import pytest
+
+    assert SideTracker(load_exercise("squat"), fixed="left").update(0, compute_features(front_pose())) == "both"
+    with pytest.raises(ValueError, match="side must be"):
+        SideTracker(load_exercise("squat"), fixed="middle")

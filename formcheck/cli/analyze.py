@@ -24,6 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("video", type=Path, help="video file (mp4, mov, webm, avi, mkv...)")
     parser.add_argument("--exercise", "-e", help="exercise id (see 'formcheck exercises') or an exercise .toml file")
+    parser.add_argument("--side", choices=["auto", "left", "right"], default="auto",
+                        help="working side of a one-sided exercise (default: detected from the pose)")
     parser.add_argument("--model", choices=[v.value for v in ModelVariant], default=ModelVariant.FULL.value,
                         help="pose model (default: full)")
     parser.add_argument("--out", type=Path, help="output folder (default: ./formcheck-out/<video name>)")
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         result = analyze_video(args.video, exercise=args.exercise, model=args.model, out_dir=out_dir,
-                               write_video=not args.no_video, progress=progress)
+                               write_video=not args.no_video, progress=progress, side=args.side)
     report = result.report
     if args.json:
         json.dump(report, sys.stdout, indent=2)

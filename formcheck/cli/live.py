@@ -27,6 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--camera", type=int, default=0, help="camera index (default: 0)")
     source.add_argument("--source", type=Path, help="play a video file as if it were the camera")
+    parser.add_argument("--side", choices=["auto", "left", "right"], default="auto",
+                        help="working side of a one-sided exercise (default: detected from the pose)")
     parser.add_argument("--model", choices=[v.value for v in ModelVariant], default=ModelVariant.LITE.value,
                         help="pose model (default: lite, the fastest)")
     parser.add_argument("--no-window", action="store_true", help="no window: just print the summary")
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if show and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise InputError("no display to open a window on; use --no-window, or the browser app")
     frames = iter(VideoReader(args.source)) if args.source else open_camera(args.camera)
-    session = LiveSession(args.exercise, model=args.model)
+    session = LiveSession(args.exercise, model=args.model, side=args.side)
     grabber = LatestFrameGrabber(frames, paced=True)
     try:
         while (item := grabber.get()) is not None:
