@@ -1,0 +1,250 @@
+"""Streamlit pieces shared by the pages (rendering only; logic lives in ``formcheck``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from formcheck import webapp
+from formcheck.errors import FormcheckError
+from formcheck.history import History
+from formcheck.live_board import LiveSnapshot
+
+
+@st.cache_resource
+def history() -> History:
+    """One store per server process (path from FORMCHECK_HISTORY or the per-user default)."""
+    return History()
+
+
+@st.cache_data(show_spinner=False)
+def _exercise_dicts() -> dict[str, dict[str, Any]]:
+    from formcheck.exercise_spec import list_exercises
+
+    return {spec.id: webapp.spec_dict(spec) for spec in list_exercises()}
+
+
+class _Spec:
+    """A read-only view of an exercise spec's fields for the pages."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.id = data["id"]
+        self.name = data.get("name", data["id"])
+
+
+def exercise_specs() -> dict[str, _Spec]:
+    try:
+        return {k: _Spec(v) for k, v in _exercise_dicts().items()}
+    except (ImportError, FormcheckError) as exc:
+        st.error(f"The exercise catalogue could not be loaded: {exc}")
+        return {}
+
+
+def camera_setup(spec: _Spec) -> None:
+    """How to place the camera and do the exercise, before the camera starts."""
+    setup = webapp.camera_setup_text(spec.data)
+    if setup:
+        st.info(f"**Camera:** {setup}", icon=":material/photo_camera:")
+    instructions = webapp.instructions_text(spec.data)
+    if instructions:
+        with st.expander("How to do it"):
+            st.markdown(instructions)
+
+
+def live_session_factory(exercise: str | None, side: str, model: str) -> Callable[[], Any]:
+    def make() -> Any:
+        from formcheck.live import LiveSession
+
+        return LiveSession(exercise, model=model, **webapp.side_kwargs(LiveSession, side))
+
+    return make
+
+
+@st.cache_resource
+def live_side_supported() -> bool:
+    """Whether the live session takes a working side (else it is always detected)."""
+    from formcheck.live import LiveSession
+
+    return bool(webapp.side_kwargs(LiveSession, "auto"))
+
+
+def live_status_line(snap: LiveSnapshot) -> str:
+    """The line the page shows (and the browser test reads) while the camera runs."""
+    v = snap.verdict
+    parts = [f"**Reps:** {snap.reps}", f"**Hold:** {snap.hold_s:.1f} s"]
+    if v is not None:
+        parts.append(f"**Phase:** {v.phase}")
+        if v.cue is not None:
+            parts.append(f"**Cue:** {v.cue.text}")
+    stats = [f"frames {snap.frames} ({snap.frames_with_pose} with a person)"]
+    if snap.fps is not None:
+        stats.append(f"{snap.fps:.1f} fps")
+    if snap.proc_ms_median is not None:
+        stats.append(f"processing {snap.proc_ms_median:.0f} ms median, {snap.proc_ms_p95:.0f} ms p95")
+    if snap.frame_size is not None:
+        stats.append(f"{snap.frame_size[0]}x{snap.frame_size[1]}")
+    return " · ".join(parts) + "  \n" + " · ".join(stats)
+
+
+def save_live_summary(summary: dict[str, Any] | None, state: MutableMapping[str, Any]) -> None:
+    """Keep the ended session's summary for display and store it in the history."""
+    if summary is None:
+        return
+    state["live_last_summary"] = summary
+    state["live_last_saved_id"] = None
+    if summary.get("exercise") is None or summary.get("frames", 0) == 0:
+        return  # pose-only sessions have nothing to keep
+    try:
+        state["live_last_saved_id"] = history().save(summary, source="live")
+    except (FormcheckError, ValueError) as exc:
+        st.error(f"The session could not be saved to history: {exc}")
+
+
+def _styled(frame: pd.DataFrame) -> Any:
+    """Numbers as people read them: at most 2 decimals."""
+    return frame.style.format(precision=2)
+
+
+def show_live_summary(summary: dict[str, Any] | None, saved_id: int | None) -> None:
+    if not summary:
+        return
+    st.subheader("Last session")
+    cols = st.columns(4)
+    cols[0].metric("Duration", f"{summary.get('duration_s', 0):.0f} s")
+    rows = webapp.side_table(summary)
+    cols[1].metric("Reps", sum(r["reps"] for r in rows))
+    cols[2].metric("Good-form hold", f"{sum(r['hold_s'] for r in rows):.1f} s")
+    cols[3].metric("Faults", len(summary.get("faults", [])))
+    if rows:
+        st.table(_styled(pd.DataFrame(rows).set_index("side")))
+    faults = webapp.fault_intervals(summary)
+    if faults:
+        st.table(_styled(pd.DataFrame(faults).set_index("rule")))
+    if saved_id is not None:
+        st.success(f"Saved to history (session {saved_id}).")
+    else:
+        st.caption("Not saved to history (no exercise was selected).")
+
+
+def show_review(result: Any, label: str, spec: _Spec | None) -> None:
+    """An analysis: video, headline numbers, charts, tables and downloads."""
+    report = result.report
+    st.subheader(f"Results: {label}")
+    rows = webapp.side_table(report)
+    cols = st.columns(4)
+    cols[0].metric("Duration", f"{report.get('duration_s', 0):.1f} s")
+    cols[1].metric("Reps", sum(r["reps"] for r in rows))
+    cols[2].metric("Good-form hold", f"{sum(r['hold_s'] for r in rows):.1f} s")
+    cols[3].metric("Frames with a person", f"{report.get('frames_with_pose', 0)} / {report.get('frames', 0)}")
+
+    if result.video_path is not None and Path(result.video_path).is_file():
+        st.video(str(result.video_path))
+
+    timeline = None
+    if result.timeline_path is not None and Path(result.timeline_path).is_file():
+        timeline = pd.read_csv(result.timeline_path)
+        show_feature_charts(timeline, report, spec)
+
+    st.markdown("**Per side**")
+    empty = [{"side": "-", "reps": 0, "partial_reps": 0, "hold_s": 0.0}]
+    st.table(_styled(pd.DataFrame(rows or empty).set_index("side")))
+    if report.get("holds"):
+        st.markdown("**Holds**")
+        st.table(_styled(pd.DataFrame(report["holds"]).set_index("side")))
+    if isinstance(report.get("reps"), list) and report["reps"]:
+        st.markdown("**Reps**")
+        st.table(_styled(pd.DataFrame(report["reps"])))
+    st.markdown("**Faults**")
+    faults = webapp.fault_intervals(report)
+    if faults:
+        st.table(_styled(pd.DataFrame(faults).set_index("rule")))
+    else:
+        st.caption("No form faults found.")
+
+    cols = st.columns(3)
+    downloads = [("report.json", result.report_path, "application/json"),
+                 ("timeline.csv", result.timeline_path, "text/csv"),
+                 ("annotated.mp4", result.video_path, "video/mp4")]
+    for col, (name, path, mime) in zip(cols, downloads):
+        if path is not None and Path(path).is_file():
+            col.download_button(f"Download {name}", Path(path).read_bytes(), file_name=name, mime=mime,
+                                key=f"download_{name}")
+
+
+def show_feature_charts(timeline: pd.DataFrame, report: dict[str, Any], spec: _Spec | None) -> None:
+    import altair as alt
+
+    features = webapp.timeline_feature_columns(list(timeline.columns))
+    charts = webapp.feature_charts(spec.data if spec else None, features)
+    if not charts:
+        return
+    st.markdown("**Key angles over time** (dashed: thresholds; shaded: fault intervals)")
+    faults = report.get("faults", [])
+    for chart in charts:
+        data = timeline[["t_s", chart.feature]].dropna()
+        if data.empty:
+            continue
+        line = alt.Chart(data).mark_line().encode(
+            x=alt.X("t_s:Q", title="time (s)"), y=alt.Y(f"{chart.feature}:Q", title=chart.feature))
+        layers = [line]
+        if chart.thresholds:
+            th = pd.DataFrame([{"threshold": lbl, "value": v} for lbl, v in chart.thresholds])
+            layers.append(alt.Chart(th).mark_rule(strokeDash=[6, 4]).encode(
+                y="value:Q", color=alt.Color("threshold:N", legend=alt.Legend(orient="bottom"))))
+        spans = [f for f in faults if f["rule"] in chart.rules]
+        if spans:
+            layers.insert(0, alt.Chart(pd.DataFrame(spans)).mark_rect(opacity=0.25, color="#d62728").encode(
+                x="start_s:Q", x2="end_s:Q", tooltip=["rule", "side", "cue"]))
+        st.altair_chart(alt.layer(*layers).properties(title=chart.feature), width="stretch", height=300)
+
+
+# Chrome holds received video in a jitter buffer sized from the arrival jitter: ~150 ms here,
+# most of the capture-to-overlay time. Asking for no extra buffering (jitterBufferTarget = 0,
+# or the older playoutDelayHint) on the live video's receiver removes it. streamlit-webrtc does
+# not expose the receiver, so this patches RTCPeerConnection in its (same-origin) iframe
+# before START creates the connection. Browsers without these properties ignore it.
+# (The script runs in the page itself; ``window.parent`` is then the page too.)
+_LOW_LATENCY_JS = """
+<script>
+(() => {
+  function patch(win) {
+    if (!win || !win.RTCPeerConnection || win.__formcheckLowLatency) return;
+    win.__formcheckLowLatency = true;
+    const proto = win.RTCPeerConnection.prototype;
+    const original = proto.setRemoteDescription;
+    proto.setRemoteDescription = async function (...args) {
+      const result = await original.apply(this, args);
+      for (const receiver of this.getReceivers()) {
+        if (!receiver.track || receiver.track.kind !== 'video') continue;
+        try {
+          if ('jitterBufferTarget' in receiver) receiver.jitterBufferTarget = 0;
+          else receiver.playoutDelayHint = 0;
+        } catch (e) { /* not supported: keep the browser's default */ }
+      }
+      return result;
+    };
+  }
+  function scan() {
+    try {
+      for (const f of window.parent.document.querySelectorAll("iframe[title*='streamlit_webrtc']")) {
+        try { patch(f.contentWindow); } catch (e) { /* not reachable */ }
+      }
+    } catch (e) { /* parent not reachable */ }
+  }
+  if (window.__formcheckLowLatencyScan) return;  // the page re-renders this on every rerun
+  window.__formcheckLowLatencyScan = true;
+  scan();
+  setInterval(scan, 250);
+})();
+</script>
+"""
+
+
+def low_latency_playback() -> None:
+    """Ask the browser not to buffer the returned live video (see ``_LOW_LATENCY_JS``)."""
+    st.html(_LOW_LATENCY_JS, unsafe_allow_javascript=True)

@@ -1,0 +1,55 @@
+"""History: saved sessions, a chart of reps and hold time per exercise per day, delete."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from formcheck.errors import FormcheckError
+from app_pages import common
+
+st.title("History")
+
+try:
+    store = common.history()
+    records = store.list()
+    totals = store.daily_totals()
+except FormcheckError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f"Stored in {store.path}")
+
+if not records:
+    st.info("No sessions yet: finish a live session or review a video and it appears here.")
+    st.stop()
+
+daily = pd.DataFrame([{"day": t.day.isoformat(), "exercise": t.exercise, "reps": t.reps,
+                       "hold_s": round(t.hold_s, 1), "sessions": t.sessions} for t in totals])
+left, right = st.columns(2)
+for col, field, title in ((left, "hold_s", "Good-form hold time (s) per day"), (right, "reps", "Reps per day")):
+    col.altair_chart(
+        alt.Chart(daily).mark_bar().encode(
+            x=alt.X("day:O", title="day"), y=alt.Y(f"{field}:Q", title=field),
+            color="exercise:N", xOffset="exercise:N", tooltip=["day", "exercise", field, "sessions"],
+        ).properties(title=title),
+        width="stretch", height=300,
+    )
+
+table = pd.DataFrame([{
+    "id": r.id, "when (UTC)": r.started_at.strftime("%Y-%m-%d %H:%M"), "source": r.source,
+    "exercise": r.exercise, "video": r.label, "duration_s": round(r.duration_s, 1), "reps": r.reps,
+    "partial": r.partial_reps, "hold_s": round(r.hold_s, 1), "faults": r.n_faults,
+} for r in records])
+st.dataframe(table, hide_index=True, width="stretch")
+
+by_id = {r.id: r for r in records}
+chosen = st.selectbox("Session", list(by_id), key="history_session",
+                      format_func=lambda i: f"{i}: {by_id[i].exercise} ({by_id[i].started_at:%Y-%m-%d %H:%M})")
+if chosen is not None:
+    with st.expander("Report"):
+        st.json(by_id[chosen].report)
+    if st.button("Delete this session", key="history_delete"):
+        store.delete(chosen)
+        st.toast(f"Session {chosen} deleted")
+        st.rerun()

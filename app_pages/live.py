@@ -1,0 +1,97 @@
+"""Live: the laptop camera through WebRTC, processed frame by frame by a LiveSession."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from formcheck import live_board, webapp
+from formcheck.errors import FormcheckError
+from formcheck.live_board import NO_FRAME_RETRY_S, LiveBoard, LiveSnapshot
+from app_pages import common
+
+st.title("Live")
+st.caption("Stretch in front of your camera: skeleton, angles, rep counter or hold timer and one cue at a time.")
+
+specs = common.exercise_specs()
+choices = [None, *specs]
+wanted = st.query_params.get("exercise")  # links like /?exercise=squat preselect one
+col_ex, col_side, col_model = st.columns([3, 1, 1])
+exercise_id = col_ex.selectbox(
+    "Exercise", choices, format_func=lambda i: "Pose only (no exercise)" if i is None else specs[i].name,
+    index=choices.index(wanted) if wanted in specs else (1 if specs else 0), key="live_exercise",
+)
+side_choice = common.live_side_supported()
+side = col_side.selectbox("Side", ["auto", "left", "right"], key="live_side", disabled=not side_choice,
+                          help="The working side; auto picks it from your position each frame."
+                          + ("" if side_choice else " (this version always picks it automatically)"))
+model = col_model.selectbox("Model", ["lite", "full"], key="live_model",
+                            help="lite is faster (keeps latency low); full is more accurate.")
+if exercise_id is not None:
+    common.camera_setup(specs[exercise_id])
+
+# One board per browser session; the frame callback only ever touches the board.
+config = (exercise_id, side, model)
+board: LiveBoard | None = st.session_state.get("live_board")
+if board is None:
+    board = st.session_state["live_board"] = LiveBoard(common.live_session_factory(*config))
+    st.session_state["live_config"] = config
+elif st.session_state.get("live_config") != config:
+    common.save_live_summary(board.finish(), st.session_state)  # a running session is ended, not lost
+    board.configure(common.live_session_factory(*config))
+    st.session_state["live_config"] = config
+board.warm_up()  # load the model now, not on the video thread
+
+
+try:
+    rtc_configuration = webapp.rtc_configuration()
+except FormcheckError as exc:
+    st.error(str(exc))
+    rtc_configuration = {"iceServers": []}
+
+ctx = webrtc_streamer(
+    key="formcheck-live",
+    mode=WebRtcMode.SENDRECV,
+    rtc_configuration=rtc_configuration,
+    media_stream_constraints={"video": {"width": {"ideal": 1280}, "height": {"ideal": 720}}, "audio": False},
+    video_frame_callback=live_board.video_frame_callback(board),  # worker thread: no st.* inside
+    async_processing=True,
+)
+common.low_latency_playback()
+st.caption(
+    f"Press START and allow the camera. If no video comes back within {NO_FRAME_RETRY_S:.0f} seconds, "
+    "press STOP, then START again (the connection occasionally fails to start the first time). "
+    "Press STOP to end the session: its summary is shown below and saved to History."
+)
+
+status = st.empty()
+
+
+def show_status(snap: LiveSnapshot, waiting_s: float) -> None:
+    with status.container():
+        if snap.errors:
+            st.error(f"The pipeline failed on a frame: {snap.errors[-1]}")
+        if snap.frames == 0:
+            if snap.loading:
+                st.info("Loading the pose model...")
+            elif waiting_s > NO_FRAME_RETRY_S:
+                st.warning("No video has arrived yet. Press STOP, then START again.")
+            else:
+                st.info("Connecting to the camera...")
+            return
+        st.markdown(common.live_status_line(snap))
+
+
+if ctx.state.playing:
+    started = st.session_state.setdefault("live_playing_since", time.monotonic())
+    while ctx.state.playing:
+        show_status(board.snapshot(), time.monotonic() - started)
+        time.sleep(0.25)
+else:
+    st.session_state.pop("live_playing_since", None)
+    if board.has_session():
+        common.save_live_summary(board.finish(), st.session_state)
+
+common.show_live_summary(st.session_state.get("live_last_summary"), st.session_state.get("live_last_saved_id"))

@@ -1,0 +1,267 @@
+"""Pure helpers behind the Streamlit pages: settings, upload checks, sample clips, chart data.
+
+Nothing here imports Streamlit; the pages stay thin and this is tested on its own.
+
+Settings (environment variables):
+
+- ``FORMCHECK_ICE_SERVERS``: JSON list of ICE servers for remote use, e.g.
+  ``[{"urls": ["stun:stun.example.org:3478"]}]``. Unset: none, which is what
+  works on localhost with no internet (no public STUN server is tried).
+- ``FORMCHECK_UPLOAD_MB``: the review upload cap in MB (default 200).
+- ``FORMCHECK_SAMPLES_DIR``: the bundled clips (default: the repository's ``samples/``).
+- ``FORMCHECK_HISTORY``: the session history file (see :mod:`formcheck.history`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "DEFAULT_UPLOAD_MB",
+    "rtc_configuration",
+    "upload_cap_mb",
+    "check_upload",
+    "save_upload",
+    "SampleClip",
+    "samples_dir",
+    "sample_clips",
+    "fault_intervals",
+    "side_table",
+]
+
+VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
+DEFAULT_UPLOAD_MB = 200
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def rtc_configuration(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The WebRTC configuration: no ICE servers unless ``FORMCHECK_ICE_SERVERS`` names some."""
+    env = os.environ if env is None else env
+    raw = env.get("FORMCHECK_ICE_SERVERS", "").strip()
+    if not raw:
+        return {"iceServers": []}
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"FORMCHECK_ICE_SERVERS: not valid JSON ({exc.msg})") from exc
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        raise InputError('FORMCHECK_ICE_SERVERS: must be a JSON list like [{"urls": ["stun:host:3478"]}]')
+    return {"iceServers": servers}
+
+
+def upload_cap_mb(env: dict[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    raw = env.get("FORMCHECK_UPLOAD_MB", "")
+    if not raw:
+        return DEFAULT_UPLOAD_MB
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError(f"FORMCHECK_UPLOAD_MB: must be a whole number of MB >= 1, got {raw!r}")
+    return int(raw)
+
+
+def check_upload(name: str, size_bytes: int, cap_mb: int) -> None:
+    """Refuse an upload by name and size before anything is written or decoded."""
+    ext = Path(name).suffix.lower().lstrip(".")
+    if ext not in VIDEO_EXTENSIONS:
+        raise InputError(
+            f"{name}: not a video file type we read (use one of: {', '.join(VIDEO_EXTENSIONS)})"
+        )
+    if size_bytes > cap_mb * 1024 * 1024:
+        raise InputError(f"{name}: {size_bytes / 1024 / 1024:.1f} MB is over the {cap_mb} MB upload limit")
+    if size_bytes == 0:
+        raise InputError(f"{name}: the file is empty")
+
+
+def save_upload(name: str, data: bytes, dest_dir: Path, cap_mb: int) -> Path:
+    """Check an upload and write it under ``dest_dir`` with a safe file name."""
+    check_upload(name, len(data), cap_mb)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload.mp4"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    path = dest_dir / safe
+    path.write_bytes(data)
+    return path
+
+
+@dataclass(frozen=True)
+class SampleClip:
+    path: Path
+    exercise: str | None  # from the clip's .expected.json, when it names one
+    expected: dict[str, Any]  # the expected results ({} when there is no file)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name} ({self.exercise})" if self.exercise else self.path.name
+
+
+def samples_dir(env: dict[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    return Path(env.get("FORMCHECK_SAMPLES_DIR") or _REPO / "samples")
+
+
+def sample_clips(folder: Path | None = None) -> list[SampleClip]:
+    """The bundled clips with their expected results (``clip.expected.json`` beside ``clip.mp4``)."""
+    folder = samples_dir() if folder is None else folder
+    if not folder.is_dir():
+        return []
+    clips = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower().lstrip(".") not in VIDEO_EXTENSIONS or not path.is_file():
+            continue
+        expected_path = path.with_name(path.stem + ".expected.json")
+        expected: dict[str, Any] = {}
+        if expected_path.is_file():
+            try:
+                expected = json.loads(expected_path.read_text())
+            except (OSError, json.JSONDecodeError):
+                expected = {}
+        exercise = expected.get("exercise") if isinstance(expected, dict) else None
+        clips.append(SampleClip(path=path, exercise=exercise if isinstance(exercise, str) else None,
+                                expected=expected if isinstance(expected, dict) else {}))
+    return clips
+
+
+def fault_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's fault intervals as table rows, with their length."""
+    return [
+        {"rule": f["rule"], "side": f["side"], "start_s": f["start_s"], "end_s": f["end_s"],
+         "length_s": round(f["end_s"] - f["start_s"], 2), "cue": f["cue"]}
+        for f in report.get("faults", [])
+    ]
+
+
+def side_table(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per side: complete reps, partial reps, good-form hold seconds."""
+    return [
+        {"side": side, "reps": s.get("reps", 0), "partial_reps": s.get("partial_reps", 0),
+         "hold_s": round(float(s.get("hold_s", 0.0)), 1)}
+        for side, s in sorted(report.get("sides", {}).items())
+    ]
+
+
+# --- exercise specs as plain data for the pages ----------------------------------------------------
+
+
+def spec_dict(spec: Any) -> dict[str, Any]:
+    """An exercise spec as plain data (a pydantic model, a dataclass or a dict)."""
+    if isinstance(spec, dict):
+        return dict(spec)
+    if hasattr(spec, "model_dump"):
+        return spec.model_dump(mode="json")
+    import dataclasses
+
+    if dataclasses.is_dataclass(spec):
+        return json.loads(json.dumps(dataclasses.asdict(spec), default=str))
+    raise TypeError(f"not an exercise spec: {type(spec).__name__}")
+
+
+def _first_text(data: dict[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return "\n".join(f"{i}. {v}" for i, v in enumerate(value, 1))
+        if isinstance(value, dict):
+            text = _first_text(value, "text", "instructions", "setup", "description")
+            if text:
+                return text
+    return ""
+
+
+def camera_setup_text(spec: dict[str, Any]) -> str:
+    text = _first_text(spec, "camera_setup", "camera", "setup")
+    view = spec.get("camera", {}).get("view") if isinstance(spec.get("camera"), dict) else None
+    return f"{str(view).capitalize()} view. {text}" if view and text else text
+
+
+def rule_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """What each rule checks, as table rows: feature, allowed range, when, severity, cue."""
+    rows = []
+    for rule in spec.get("rules", []):
+        lo = next((rule[k] for k in ("min_deg", "min_ratio") if rule.get(k) is not None), None)
+        hi = next((rule[k] for k in ("max_deg", "max_ratio") if rule.get(k) is not None), None)
+        unit = " deg" if rule.get("min_deg") is not None or rule.get("max_deg") is not None else ""
+        if lo is not None and hi is not None:
+            allowed = f"{lo:g} to {hi:g}{unit}"
+        elif lo is not None:
+            allowed = f">= {lo:g}{unit}"
+        elif hi is not None:
+            allowed = f"<= {hi:g}{unit}"
+        else:
+            allowed = ""
+        rows.append({"rule": rule.get("id", ""), "feature": rule.get("feature", ""), "allowed": allowed,
+                     "phase": rule.get("phase", ""), "severity": rule.get("severity", ""),
+                     "cue when it fails": rule.get("cue", "")})
+    return rows
+
+
+def instructions_text(spec: dict[str, Any]) -> str:
+    return _first_text(spec, "instructions", "description")
+
+
+def side_kwargs(session_type: Any, side: str) -> dict[str, str]:
+    """``{"side": side}`` if the live session takes a side, else ``{}`` (auto)."""
+    import inspect
+
+    params = inspect.signature(session_type).parameters
+    return {"side": side} if "side" in params else {}
+
+
+@dataclass(frozen=True)
+class FeatureChart:
+    """One key feature to plot over time, with the thresholds the spec applies to it."""
+
+    feature: str
+    thresholds: tuple[tuple[str, float], ...]  # (label, value in the feature's unit)
+    rules: tuple[str, ...]  # rule ids acting on this feature (their fault intervals are shaded)
+
+
+_THRESHOLD_WORDS = ("min", "max", "enter", "exit", "low", "high", "threshold", "target", "below", "above")
+
+
+def _walk_feature_dicts(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every dict in the spec that names a ``feature``, with where it was found."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("feature"), str):
+            found.append((path, node))
+        for key, value in node.items():
+            found.extend(_walk_feature_dicts(value, f"{path}.{key}" if path else str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found.extend(_walk_feature_dicts(value, f"{path}[{i}]"))
+    return found
+
+
+def feature_charts(spec: dict[str, Any] | None, timeline_columns: list[str]) -> list[FeatureChart]:
+    """The features the spec's rules and counters use that the timeline has, in spec order."""
+    charts: dict[str, dict[str, Any]] = {}
+    for path, node in _walk_feature_dicts(spec or {}):
+        feature = node["feature"]
+        if feature not in timeline_columns:
+            continue
+        entry = charts.setdefault(feature, {"thresholds": [], "rules": []})
+        rule_id = node.get("id") or node.get("rule_id") or node.get("name")
+        if isinstance(rule_id, str) and rule_id not in entry["rules"]:
+            entry["rules"].append(rule_id)
+        owner = rule_id if isinstance(rule_id, str) else path.split(".")[0].split("[")[0]
+        for key, value in node.items():
+            if (isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and key.endswith(("_deg", "_ratio")) and any(w in key for w in _THRESHOLD_WORDS)):
+                entry["thresholds"].append((f"{owner}: {key}", float(value)))
+    return [FeatureChart(f, tuple(e["thresholds"]), tuple(e["rules"])) for f, e in charts.items()]
+
+
+def timeline_feature_columns(columns: list[str]) -> list[str]:
+    """Timeline columns that hold features (everything after the state columns)."""
+    from .report import TimelineWriter
+
+    return [c for c in columns if c not in TimelineWriter.STATE_COLUMNS]

@@ -1,0 +1,333 @@
+"""Each page's logic through Streamlit's AppTest (no browser; the WebRTC component is faked).
+
+The live page gets a fake ``webrtc_streamer`` that pushes frames through the
+page's own frame callback, as streamlit-webrtc's worker thread would, and a
+stub pipeline session, so the page's wiring (board, status, summary, history)
+is tested without a camera or a model. The review page runs the real analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("streamlit_webrtc", reason="streamlit-webrtc is not installed (pip install -e .[app])")
+
+import av  # noqa: E402
+import streamlit_webrtc  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from formcheck.history import History  # noqa: E402
+from formcheck.verdict import Cue, CueKind, FrameVerdict  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # the pages import app_pages.common, as under `streamlit run`
+SHARED_SQUATS = REPO.parent / "shared" / "data" / "tfjs" / "pose_squats.mp4"
+TIMEOUT_S = 120
+
+
+class StubLiveFrame:
+    def __init__(self, rgb: np.ndarray, verdict: FrameVerdict) -> None:
+        self.annotated_rgb = rgb
+        self.verdict = verdict
+        self.latency_ms = 1.0
+
+
+class StubSession:
+    """Counts a rep every 2 frames and paints the frame (the 'overlay')."""
+
+    def __init__(self, exercise: str | None) -> None:
+        self.exercise = exercise
+        self.frames = 0
+
+    def process(self, rgb: np.ndarray, t_ms: int) -> StubLiveFrame:
+        self.frames += 1
+        out = rgb.copy()
+        out[:10] = (255, 0, 0)
+        verdict = FrameVerdict(t_ms=t_ms, pose_found=True, setup_ok=True, view="front", side="both",
+                               phase="up", reps={"both": self.frames // 2},
+                               cue=Cue("Keep your chest up", CueKind.FAULT))
+        return StubLiveFrame(out, verdict)
+
+    def summary(self) -> dict[str, Any]:
+        return {"exercise": self.exercise, "model": "lite", "duration_s": 3.0, "frames": self.frames,
+                "frames_with_pose": self.frames, "sides": {"both": {"reps": self.frames // 2, "partial_reps": 0,
+                                                                    "hold_s": 0.0}},
+                "reps": self.frames // 2, "holds": [],
+                "faults": [{"rule": "trunk", "cue": "Keep your chest up", "side": "both", "start_s": 0.5,
+                            "end_s": 1.0}]}
+
+    def reset(self) -> None:
+        self.frames = 0
+
+
+class FakeState:
+    def __init__(self, plays: int) -> None:
+        self._plays = plays
+
+    @property
+    def playing(self) -> bool:
+        if self._plays > 0:
+            self._plays -= 1
+            return True
+        return False
+
+
+class FakeCtx:
+    def __init__(self, plays: int) -> None:
+        self.state = FakeState(plays)
+
+
+class FakeStreamer:
+    """Stands in for ``webrtc_streamer``: records its arguments and plays frames when asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.frames_to_send = 0
+        self.plays = 0
+        self.returned: list[np.ndarray] = []
+
+    def __call__(self, **kwargs: Any) -> FakeCtx:
+        self.calls.append(kwargs)
+        callback = kwargs["video_frame_callback"]
+        sent, deadline = 0, time.monotonic() + 30
+        while sent < self.frames_to_send and time.monotonic() < deadline:
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            out = callback(frame).to_ndarray(format="rgb24")
+            if out[0, 0, 0] == 255:  # processed (not passed back while the session loads)
+                self.returned.append(out)
+                sent += 1
+            else:
+                time.sleep(0.01)
+        plays, self.plays, self.frames_to_send = self.plays, 0, 0
+        return FakeCtx(plays)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    history = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("FORMCHECK_HISTORY", str(history))
+    monkeypatch.setenv("FORMCHECK_SAMPLES_DIR", str(tmp_path / "samples"))
+    (tmp_path / "samples").mkdir()
+    fake = FakeStreamer()
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", fake)
+    import app_pages.common
+
+    app_pages.common.history.clear()
+    monkeypatch.setattr(app_pages.common, "live_session_factory",
+                        lambda exercise, side, model: (lambda: StubSession(exercise)))
+    return {"history": history, "streamer": fake, "samples": tmp_path / "samples", "tmp": tmp_path}
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=TIMEOUT_S)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [e.value for e in at.error] + [s.value for s in at.success] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+# --- live ---------------------------------------------------------------------------------------------
+
+
+def test_live_page_setup_and_webrtc_configuration(env: dict[str, Any]) -> None:
+    at = app()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Live"
+    [call] = env["streamer"].calls
+    assert call["rtc_configuration"] == {"iceServers": []}  # no public STUN by default
+    assert call["async_processing"] is True
+    assert call["media_stream_constraints"]["audio"] is False
+    from formcheck.exercise_spec import exercise_ids
+
+    exercise = at.selectbox(key="live_exercise")
+    assert exercise.value == exercise_ids()[0]  # the first in the catalogue
+    assert exercise.options[0] == "Pose only (no exercise)"
+    assert any("Camera:" in i.value for i in at.info)  # how to place the camera, before START
+    assert "press STOP, then START again" in texts(at)
+
+
+def test_live_page_ice_servers_from_env(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    servers = [{"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}]
+    monkeypatch.setenv("FORMCHECK_ICE_SERVERS", json.dumps(servers))
+    app()
+    assert env["streamer"].calls[-1]["rtc_configuration"] == {"iceServers": servers}
+
+
+def test_live_page_bad_ice_servers_is_a_message(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORMCHECK_ICE_SERVERS", "stun:oops")
+    at = app()
+    assert not at.exception
+    assert "FORMCHECK_ICE_SERVERS: not valid JSON" in texts(at)
+    assert env["streamer"].calls[-1]["rtc_configuration"] == {"iceServers": []}
+
+
+def test_live_page_query_param_preselects_exercise(env: dict[str, Any]) -> None:
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=TIMEOUT_S)
+    at.query_params["exercise"] = "squat"
+    at.run()
+    assert at.selectbox(key="live_exercise").value == "squat"
+
+
+def test_live_session_shows_status_then_summary_and_saves(env: dict[str, Any]) -> None:
+    at = app()
+    at.selectbox(key="live_exercise").set_value("squat").run()
+    streamer = env["streamer"]
+    streamer.frames_to_send, streamer.plays = 6, 3  # START: frames flow, the page polls 2 times
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(streamer.returned) == 6  # every frame came back through the pipeline
+    status = texts(at)
+    assert "**Reps:** 3" in status and "Keep your chest up" in status
+    assert "frames 6 (6 with a person)" in status
+
+    at.run()  # STOP: the next run sees the stream ended
+    assert "Last session" in [s.value for s in at.subheader]
+    assert any("Saved to history (session 1)" in s.value for s in at.success)
+    assert [m.value for m in at.metric if m.label == "Reps"] == ["3"]
+    [record] = History(env["history"]).list()
+    assert (record.source, record.exercise, record.reps, record.n_faults) == ("live", "squat", 3, 1)
+
+    at.run()  # a rerun does not save the same session twice
+    assert len(History(env["history"]).list()) == 1
+
+
+def test_live_pose_only_session_is_not_saved(env: dict[str, Any]) -> None:
+    at = app()
+    at.selectbox(key="live_exercise").select_index(0).run()  # "Pose only"
+    env["streamer"].frames_to_send, env["streamer"].plays = 2, 1
+    at.run()
+    at.run()
+    assert "Not saved to history" in texts(at)
+    assert History(env["history"]).list() == []
+
+
+# --- review -------------------------------------------------------------------------------------------
+
+
+def test_review_bad_sample_is_a_message_and_app_keeps_working(env: dict[str, Any]) -> None:
+    (env["samples"] / "broken.mp4").write_text("not a video at all\n" * 20)
+    (env["samples"] / "broken.expected.json").write_text(json.dumps({"exercise": "squat"}))
+    at = app("app_pages/review.py")
+    assert at.radio(key="review_source").value == "Bundled sample clip"
+    assert at.selectbox(key="review_clip").value.path.name == "broken.mp4"
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [error] = at.error
+    assert error.value.startswith("broken.mp4 could not be analysed:")
+    at.switch_page("app_pages/exercises.py").run()  # the app still works
+    assert at.title[0].value == "Exercises"
+
+
+def _blank_video(path: Path, frames: int = 15) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((240, 320, 3), 128, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_review_video_without_a_person_is_a_message(env: dict[str, Any]) -> None:
+    _blank_video(env["samples"] / "empty-room.mp4")
+    at = app("app_pages/review.py")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [error] = at.error
+    assert error.value.startswith("empty-room.mp4: no person was found in the video.")
+    assert not [s for s in at.subheader if s.value.startswith("Results")]
+    assert History(env["history"]).list() == []
+
+
+def test_review_upload_checks(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORMCHECK_UPLOAD_MB", "1")
+    at = app("app_pages/review.py")
+    assert at.radio(key="review_source").value == "Upload a video"  # no samples in the folder
+    uploader = at.file_uploader[0]
+    assert "up to 1 MB" in uploader.label
+    assert set(uploader.allowed_type) >= {".mp4", ".mov"} or set(uploader.allowed_type) >= {"mp4", "mov"}
+    uploader.set_value(("big.mp4", b"\0" * (2 * 1024 * 1024), "video/mp4"))
+    at.run()
+    at.button[0].click().run()
+    assert "over the 1 MB upload limit" in texts(at)
+    at.file_uploader[0].set_value(("notes.mp4", b"hello, not a video", "video/mp4"))
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert "notes.mp4 could not be analysed" in at.error[0].value
+    assert History(env["history"]).list() == []
+
+
+@pytest.mark.slow
+def test_review_sample_shows_results_and_saves(env: dict[str, Any]) -> None:
+    if not SHARED_SQUATS.is_file():
+        pytest.skip(f"real clip not present at {SHARED_SQUATS}")
+    shutil.copy(SHARED_SQUATS, env["samples"] / "squats.mp4")  # a tmp folder, not the repository
+    (env["samples"] / "squats.expected.json").write_text(json.dumps({"exercise": "squat"}))
+    at = app("app_pages/review.py")
+    assert at.selectbox(key="review_exercise_squats.mp4").value == "squat"
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert "Results: squats.mp4" in [s.value for s in at.subheader]
+    assert [m.value for m in at.metric if m.label == "Reps"] == ["2"]  # 2 complete reps, then the clip ends
+    downloads = {d.label for d in at.get("download_button")}
+    assert downloads == {"Download report.json", "Download timeline.csv", "Download annotated.mp4"}
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"), "no feature chart"
+    assert at.get("video"), "no annotated video"
+    [record] = History(env["history"]).list()
+    assert (record.source, record.label, record.reps) == ("review", "squats.mp4", 2)
+
+
+# --- exercises and history ------------------------------------------------------------------------------
+
+
+def test_exercises_page_lists_catalogue_with_setup_and_rules(env: dict[str, Any]) -> None:
+    from formcheck.exercise_spec import list_exercises
+
+    at = app("app_pages/exercises.py")
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    specs = list_exercises()
+    assert len(labels) == len(specs)
+    for spec in specs:
+        assert any(spec.name in label for label in labels), spec.name
+    body = texts(at)
+    assert body.count("**Camera:**") == len(specs)
+    assert len(at.table) == sum(1 for s in specs if s.rules)
+
+
+def test_history_page_empty_then_list_and_delete(env: dict[str, Any]) -> None:
+    at = app("app_pages/history.py")
+    assert any("No sessions yet" in i.value for i in at.info)
+    store = History(env["history"])
+    report = StubSession("squat").summary()
+    first = store.save(report, source="live")
+    store.save(dict(report, exercise="camel"), source="review", label="clip.mp4")
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["exercise"]) == ["camel", "squat"]
+    assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 2
+    at.selectbox(key="history_session").set_value(first).run()
+    at.button(key="history_delete").click().run()
+    assert [r.exercise for r in store.list()] == ["camel"]
+    assert list(at.dataframe[0].value["exercise"]) == ["camel"]

@@ -1,0 +1,157 @@
+"""The app's pure helpers: settings, upload checks, sample clips, chart and table data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from formcheck import webapp
+from formcheck.errors import InputError
+
+
+def test_rtc_configuration_default_has_no_ice_servers() -> None:
+    assert webapp.rtc_configuration({}) == {"iceServers": []}
+    assert webapp.rtc_configuration({"FORMCHECK_ICE_SERVERS": "  "}) == {"iceServers": []}
+
+
+def test_rtc_configuration_from_env() -> None:
+    servers = [{"urls": ["stun:stun.example.org:3478"]}, {"urls": "turn:t.example.org", "username": "u",
+                                                          "credential": "c"}]
+    assert webapp.rtc_configuration({"FORMCHECK_ICE_SERVERS": json.dumps(servers)}) == {"iceServers": servers}
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("stun:x", "not valid JSON"),
+    ('{"urls": "stun:x"}', "must be a JSON list"),
+    ('[{"url": "stun:x"}]', "must be a JSON list"),
+])
+def test_rtc_configuration_rejects_bad_env(raw: str, message: str) -> None:
+    with pytest.raises(InputError, match=f"FORMCHECK_ICE_SERVERS: {message}"):
+        webapp.rtc_configuration({"FORMCHECK_ICE_SERVERS": raw})
+
+
+def test_upload_cap() -> None:
+    assert webapp.upload_cap_mb({}) == webapp.DEFAULT_UPLOAD_MB == 200
+    assert webapp.upload_cap_mb({"FORMCHECK_UPLOAD_MB": "50"}) == 50
+    for bad in ("0", "-3", "lots"):
+        with pytest.raises(InputError, match="FORMCHECK_UPLOAD_MB: must be a whole number"):
+            webapp.upload_cap_mb({"FORMCHECK_UPLOAD_MB": bad})
+
+
+def test_check_upload() -> None:
+    webapp.check_upload("clip.MOV", 10, cap_mb=1)
+    with pytest.raises(InputError, match=r"notes.txt: not a video file type we read \(use one of: mp4"):
+        webapp.check_upload("notes.txt", 10, cap_mb=1)
+    with pytest.raises(InputError, match="big.mp4: 2.0 MB is over the 1 MB upload limit"):
+        webapp.check_upload("big.mp4", 2 * 1024 * 1024, cap_mb=1)
+    with pytest.raises(InputError, match="empty.mp4: the file is empty"):
+        webapp.check_upload("empty.mp4", 0, cap_mb=1)
+
+
+def test_save_upload_uses_a_safe_name(tmp_path: Path) -> None:
+    path = webapp.save_upload("../../etc/my clip;rm.mp4", b"data", tmp_path / "in", cap_mb=1)
+    assert path.parent == tmp_path / "in"
+    assert path.name == "my_clip_rm.mp4"
+    assert path.read_bytes() == b"data"
+    with pytest.raises(InputError):
+        webapp.save_upload("x.exe", b"data", tmp_path / "in", cap_mb=1)
+
+
+def test_sample_clips(tmp_path: Path) -> None:
+    (tmp_path / "b.mp4").write_bytes(b"")
+    (tmp_path / "b.expected.json").write_text(json.dumps({"exercise": "squat", "reps": {"both": 3}}))
+    (tmp_path / "a.mov").write_bytes(b"")
+    (tmp_path / "a.expected.json").write_text("{not json")
+    (tmp_path / "notes.txt").write_text("")
+    clips = webapp.sample_clips(tmp_path)
+    assert [c.path.name for c in clips] == ["a.mov", "b.mp4"]
+    assert (clips[0].exercise, clips[0].expected, clips[0].label) == (None, {}, "a.mov")
+    assert (clips[1].exercise, clips[1].label) == ("squat", "b.mp4 (squat)")
+    assert webapp.sample_clips(tmp_path / "missing") == []
+
+
+def test_bundled_samples_name_their_exercise() -> None:
+    clips = webapp.sample_clips()
+    if not clips:
+        pytest.skip("no bundled sample clips yet")
+    from formcheck.exercise_spec import exercise_ids
+
+    assert {c.exercise for c in clips} <= set(exercise_ids())
+
+
+REPORT = {
+    "exercise": "squat", "duration_s": 10.0,
+    "sides": {"right": {"reps": 1, "partial_reps": 0, "hold_s": 0.0},
+              "left": {"reps": 2, "partial_reps": 1, "hold_s": 3.04}},
+    "faults": [{"rule": "knees_out", "cue": "Knees out", "side": "both", "start_s": 4.25, "end_s": 5.75}],
+}
+
+
+def test_tables() -> None:
+    assert webapp.side_table(REPORT) == [
+        {"side": "left", "reps": 2, "partial_reps": 1, "hold_s": 3.0},
+        {"side": "right", "reps": 1, "partial_reps": 0, "hold_s": 0.0},
+    ]
+    assert webapp.fault_intervals(REPORT) == [
+        {"rule": "knees_out", "side": "both", "start_s": 4.25, "end_s": 5.75, "length_s": 1.5, "cue": "Knees out"}
+    ]
+    assert webapp.side_table({}) == [] and webapp.fault_intervals({}) == []
+
+
+SPEC = {
+    "id": "squat", "name": "Bodyweight squat", "mode": "reps",
+    "instructions": ["Stand tall.", "Sit back."],
+    "camera": {"view": "front", "setup": "Face the camera at hip height."},
+    "reps": {"feature": "thigh_depth_deg", "enter_deg": 70, "exit_deg": 35, "dead_band_deg": 5, "min_rep_s": 0.8},
+    "rules": [
+        {"id": "knees_out", "feature": "knee_ratio", "min_ratio": 0.75, "max_ratio": None, "min_deg": None,
+         "max_deg": None, "hysteresis_ratio": 0.05, "debounce_s": 0.3, "phase": "active", "cue": "Knees out",
+         "severity": "major"},
+        {"id": "trunk", "feature": "trunk_lean_deg", "min_deg": None, "max_deg": 45.0, "phase": "any",
+         "cue": "Chest up", "severity": "minor"},
+        {"id": "unseen", "feature": "not_in_timeline_deg", "max_deg": 10.0, "cue": "x", "severity": "info"},
+    ],
+}
+
+
+def test_feature_charts_take_thresholds_from_the_spec() -> None:
+    charts = webapp.feature_charts(SPEC, ["thigh_depth_deg", "knee_ratio", "trunk_lean_deg"])
+    assert [c.feature for c in charts] == ["thigh_depth_deg", "knee_ratio", "trunk_lean_deg"]
+    depth, knees, trunk = charts
+    assert depth.thresholds == (("reps: enter_deg", 70.0), ("reps: exit_deg", 35.0)) and depth.rules == ()
+    assert knees.thresholds == (("knees_out: min_ratio", 0.75),) and knees.rules == ("knees_out",)
+    assert trunk.thresholds == (("trunk: max_deg", 45.0),)
+    assert webapp.feature_charts(None, ["thigh_depth_deg"]) == []
+
+
+def test_spec_texts_and_rule_rows() -> None:
+    assert webapp.camera_setup_text(SPEC) == "Front view. Face the camera at hip height."
+    assert webapp.instructions_text(SPEC) == "1. Stand tall.\n2. Sit back."
+    rows = webapp.rule_rows(SPEC)
+    assert [r["allowed"] for r in rows] == [">= 0.75", "<= 45 deg", "<= 10 deg"]
+    assert rows[0]["cue when it fails"] == "Knees out"
+
+
+def test_spec_dict_of_real_specs() -> None:
+    from formcheck.exercise_spec import list_exercises
+
+    for spec in list_exercises():
+        data = webapp.spec_dict(spec)
+        assert data["id"] == spec.id
+        assert webapp.camera_setup_text(data) and webapp.instructions_text(data)
+        assert len(webapp.rule_rows(data)) == len(spec.rules)
+    with pytest.raises(TypeError, match="not an exercise spec"):
+        webapp.spec_dict(42)
+
+
+def test_side_kwargs() -> None:
+    class WithSide:
+        def __init__(self, exercise: str, side: str = "auto") -> None: ...
+
+    class WithoutSide:
+        def __init__(self, exercise: str) -> None: ...
+
+    assert webapp.side_kwargs(WithSide, "left") == {"side": "left"}
+    assert webapp.side_kwargs(WithoutSide, "left") == {}
