@@ -1,0 +1,50 @@
+"""``formcheck regress [DIR]``: analyse every clip with an expected-result file and compare."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import ExitCode, OutputError
+from ..pose import ModelVariant
+from ..regress import ClipResult, format_table, junit_xml, run_regression
+
+HELP = "run every clip in a folder that has an expected-result file and compare (exit 1 on any mismatch)"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "regress", help=HELP, description=HELP + ". Expected-file format: samples/README.md.",
+    )
+    p.add_argument("directory", nargs="?", default="samples", type=Path, metavar="DIR",
+                   help="folder of clips, each with <clip>.expected.json beside it (default: samples)")
+    p.add_argument("--model", choices=[v.value for v in ModelVariant], default=ModelVariant.FULL.value,
+                   help="pose model (default: full)")
+    p.add_argument("--junit", type=Path, metavar="FILE", help="also write the results as JUnit XML")
+    p.add_argument("--only", metavar="GLOB",
+                   help="only clips whose name (without extension) matches, e.g. 'squat-*' or '*-fault'")
+    p.add_argument("--exercise-file", action="append", default=[], type=Path, metavar="TOML",
+                   help="use this exercise file instead of the packaged one with the same id (repeatable)")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="keep each clip's report.json, timeline.csv and landmarks.jsonl in DIR/<clip>/")
+    p.add_argument("-q", "--quiet", action="store_true", help="no per-clip progress lines")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    def progress(result: ClipResult) -> None:
+        if not args.quiet:
+            state = "ok" if result.ok else "FAIL"
+            print(f"  {result.name}: {state} ({result.elapsed_s:.1f} s)", file=sys.stderr, flush=True)
+
+    results = run_regression(args.directory, model=args.model, only=args.only,
+                             exercise_files=args.exercise_file, out_dir=args.out, on_result=progress)
+    print(format_table(results))
+    if args.junit is not None:
+        try:
+            args.junit.parent.mkdir(parents=True, exist_ok=True)
+            args.junit.write_text(junit_xml(results))
+        except OSError as exc:
+            raise OutputError(f"{args.junit}: cannot write ({exc.strerror or exc})") from None
+    return int(ExitCode.OK if all(r.ok for r in results) else ExitCode.CHECK_FAILED)

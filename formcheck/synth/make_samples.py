@@ -1,0 +1,100 @@
+"""Rebuild ``samples/``: one good and one faulty synthetic clip per catalogue exercise.
+
+    python -m formcheck.synth.make_samples [--out samples] [--only 'squat-*'] [--check]
+
+For every clip it writes ``<name>.mp4`` (H.264), ``<name>.truth.json`` (the
+script's truth and every landmark's true 2D position per frame) and
+``<name>.expected.json`` (what ``formcheck regress`` checks). The output is
+deterministic: the same code gives the same files.
+
+``--check`` skips rendering and instead runs the engine on the landmark-only
+poses (no pixels, no model) and compares with the expected results: a fast
+way to see whether a motion and an exercise file agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import sys
+import time
+from pathlib import Path
+
+from ..exercise_spec import load_exercise
+from ..regress import EXPECTED_SUFFIX, ClipResult, compare, format_table, parse_expected
+from .clip import SynthClip
+from .exercises import PERFORMANCES, VARIANTS, build
+from .offline import analyze_poses
+from .truth import expected_result, fault_intervals
+
+__all__ = ["sample_clips", "main"]
+
+FPS = 15.0
+SIZE = (640, 480)
+
+
+#: Extra clips of good performances filmed from a less tidy camera: (exercise, name suffix, seed, camera).
+CAMERA_VARIATIONS = (
+    ("squat", "high-camera", 40, {"camera_height_m": 1.5}),
+    ("squat", "oblique", 41, {"azimuth_offset_deg": -20.0}),
+    ("camel", "oblique", 42, {"azimuth_offset_deg": -25.0}),
+    ("hip_flexor_stretch", "oblique", 43, {"azimuth_offset_deg": 15.0}),
+)
+
+
+def sample_clips() -> dict[str, SynthClip]:
+    """The clips in samples/ by name: every exercise good and faulty, each with its own
+    look, plus a few good ones filmed from a higher or oblique camera."""
+    clips = {}
+    for i, exercise in enumerate(PERFORMANCES):
+        for j, variant in enumerate(VARIANTS):
+            seed = 2 * i + j
+            clips[f"{exercise}-{variant}"] = SynthClip(build(exercise, variant, seed=seed), seed=seed, fps=FPS,
+                                                       size=SIZE)
+    for exercise, suffix, seed, camera in CAMERA_VARIATIONS:
+        clips[f"{exercise}-good-{suffix}"] = SynthClip(build(exercise, "good", seed=seed), seed=seed, fps=FPS,
+                                                       size=SIZE, **camera)
+    return clips
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m formcheck.synth.make_samples", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("samples"), help="output folder (default: samples)")
+    parser.add_argument("--only", metavar="GLOB", help="only clips whose name matches, e.g. 'squat-*'")
+    parser.add_argument("--check", action="store_true",
+                        help="no rendering: run the engine on landmark-only poses and compare with the expected results")
+    args = parser.parse_args(argv)
+    clips = {n: c for n, c in sample_clips().items() if args.only is None or fnmatch.fnmatchcase(n, args.only)}
+    if not clips:
+        parser.error(f"no sample matches '{args.only}'")
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name, clip in clips.items():
+        t0 = time.perf_counter()
+        expected = expected_result(clip)
+        if args.check:
+            report = analyze_poses(clip.poses(), clip.performance.exercise)
+            result = ClipResult(Path(name), Path(name + EXPECTED_SUFFIX), report=report)
+            result.checks = compare(parse_expected(expected, name), report, load_exercise(expected["exercise"]))
+            result.elapsed_s = time.perf_counter() - t0
+            results.append(result)
+            continue
+        spec = load_exercise(clip.performance.exercise)
+        clip.write(args.out / f"{name}.mp4", extra_truth={"fault_intervals": fault_intervals(clip, spec)})
+        _write_json(args.out / f"{name}{EXPECTED_SUFFIX}", expected)
+        size_kb = (args.out / f"{name}.mp4").stat().st_size / 1024
+        print(f"{name}: {clip.n_frames} frames, {size_kb:.0f} KB, {time.perf_counter() - t0:.1f} s", flush=True)
+    if args.check:
+        print(format_table(results))
+        return 0 if all(r.ok for r in results) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

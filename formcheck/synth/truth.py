@@ -1,0 +1,92 @@
+"""Expected results of a synthetic clip, from its script and its exact geometry.
+
+Reps and hold intervals come straight from the script. A fault's onset is
+when the true body (landmark-only poses, no model, no smoothing) first breaks
+the exercise rule inside the scripted fault episode, and it lasts until the
+body is back inside the rule's bounds; hold time is the time in position
+minus those intervals. If a scripted fault never breaks its rule the motion
+is wrong, and ``expected_result`` says so rather than writing a false answer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..exercise_spec import ExerciseSpec, RuleSpec, load_exercise
+from ..features import compute_features
+from .clip import SynthClip
+
+__all__ = ["fault_intervals", "expected_result", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
+           "DEFAULT_ONSET_TOLERANCE_S"]
+
+DEFAULT_HOLD_TOLERANCE_S = 0.5
+DEFAULT_ONSET_TOLERANCE_S = 0.5
+
+
+class MotionError(ValueError):
+    """A scripted performance does not do what its truth says (e.g. a fault that breaks no rule)."""
+
+
+def _violated(rule: RuleSpec, value: float) -> bool:
+    lo, hi = rule.bounds
+    if not math.isfinite(value):
+        return False
+    return (lo is not None and value < lo) or (hi is not None and value > hi)
+
+
+def _applies(spec: ExerciseSpec, rule: RuleSpec, values: dict[str, float]) -> bool:
+    """Whether a rep-phase rule is checked at this frame (the phase read from the rep feature)."""
+    if spec.reps is None:
+        return True
+    from ..reps import RepCounter
+
+    return rule.phase.covers(RepCounter(spec.reps).phase_of(values[spec.reps.feature]))
+
+
+def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]:
+    """Each scripted fault as it really happens: ``{rule, fault, side, onset_s, end_s}``."""
+    perf = clip.performance
+    rules = {r.id: r for r in spec.rules}
+    series = [(p.t_ms / 1000.0, compute_features(p).values) for p in clip.poses()]
+    out = []
+    for fault in perf.truth.faults:
+        if fault.rule not in rules:
+            raise MotionError(f"{perf.name}: fault '{fault.fault}' names rule '{fault.rule}', "
+                              f"not in {spec.id} (rules: {', '.join(rules)})")
+        rule = rules[fault.rule]
+        bad = [t for t, values in series
+               if fault.start_s <= t <= fault.end_s and _applies(spec, rule, values)
+               and _violated(rule, values[rule.feature])]
+        if not bad:
+            raise MotionError(f"{perf.name}: the scripted fault '{fault.fault}' ({fault.start_s}-{fault.end_s} s) "
+                              f"never breaks rule '{rule.id}' ({rule.feature} outside {rule.bounds})")
+        out.append({"rule": rule.id, "fault": fault.fault, "side": fault.side,
+                    "onset_s": round(bad[0], 3), "end_s": round(bad[-1] + 1.0 / clip.fps, 3)})
+    return out
+
+
+def expected_result(clip: SynthClip, spec: ExerciseSpec | None = None, *,
+                    hold_tolerance_s: float = DEFAULT_HOLD_TOLERANCE_S) -> dict[str, Any]:
+    """The expected-result file's content (see samples/README.md for the format)."""
+    perf = clip.performance
+    spec = spec or load_exercise(perf.exercise)
+    faults = fault_intervals(clip, spec)
+    truth = perf.truth
+    expected: dict[str, Any] = {
+        "exercise": perf.exercise,
+        "description": perf.description,
+        "source": f"synthetic: python -m formcheck.synth.make_samples (performance {perf.name}, seed {clip.seed})",
+    }
+    if spec.mode.value == "reps":
+        sides = sorted(set(truth.reps) | set(truth.partial_reps))
+        expected["reps"] = {s: truth.reps.get(s, 0) for s in sides}
+        expected["partial_reps"] = {s: truth.partial_reps.get(s, 0) for s in sides}
+    else:
+        hold_s = truth.hold_s([(f["onset_s"], f["end_s"]) for f in faults])
+        expected["hold_s"] = {side: round(v, 2) for side, v in hold_s.items()}
+        expected["hold_tolerance_s"] = hold_tolerance_s
+    expected["faults"] = [{"rule": f["rule"], "side": f["side"], "onset_s": f["onset_s"],
+                           "note": f"{f['fault']} until {f['end_s']} s"} for f in faults]
+    expected["onset_tolerance_s"] = DEFAULT_ONSET_TOLERANCE_S
+    return expected

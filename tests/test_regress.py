@@ -1,0 +1,268 @@
+"""Regression comparison on report dicts, the folder runner, JUnit output, and the real
+``formcheck regress samples/`` end to end (slow), including a deliberately broken exercise file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from formcheck.errors import InputError
+from formcheck.exercise_spec import EXERCISES_DIR, load_exercise
+from formcheck.regress import (
+    ClipResult, compare, find_clips, format_table, junit_xml, parse_expected, run_regression,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+def _report(sides=None, faults=()):
+    return {"exercise": "x", "sides": sides or {}, "faults": list(faults)}
+
+
+def _fault(rule, start_s, side="both", end_s=None):
+    return {"rule": rule, "cue": "c", "side": side, "start_s": start_s, "end_s": end_s or start_s + 1}
+
+
+# --------------------------------------------------------------------------- expected files
+
+
+def test_parse_expected_defaults():
+    e = parse_expected({"exercise": "squat", "reps": {"both": 3}})
+    assert e.reps == {"both": 3}
+    assert e.hold_tolerance_s == 0.5 and e.onset_tolerance_s == 0.5
+    assert e.faults == () and e.hold_s is None
+
+
+@pytest.mark.parametrize("data, match", [
+    ({"reps": {"both": 1}}, "exercise: required"),
+    ({"exercise": "squat"}, "nothing to check"),
+    ({"exercise": "squat", "reps": {"middle": 1}}, r"reps\.middle: side must be"),
+    ({"exercise": "squat", "reps": {"both": 1.5}}, r"reps\.both: must be a non-negative integer"),
+    ({"exercise": "squat", "reps": {"both": 1}, "hold_tolerance_s": 0}, "hold_tolerance_s: must be"),
+    ({"exercise": "squat", "faults": [{"rule": "knees_out"}]}, r"faults\[0\]\.onset_s: required"),
+    ({"exercise": "squat", "faults": [{"rule": "k", "onset_s": 1, "when": 2}]}, r"faults\[0\]\.when: unknown key"),
+    ({"exercise": "squat", "reps": {"both": 1}, "rep": 3}, "rep: unknown key"),
+])
+def test_parse_expected_raises(data, match):
+    with pytest.raises(InputError, match=match):
+        parse_expected(data, "clip.expected.json")
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def test_compare_all_match():
+    expected = parse_expected({
+        "exercise": "lunge", "reps": {"left": 3, "right": 3},
+        "faults": [{"rule": "torso_upright", "side": "right", "onset_s": 4.5}],
+    })
+    report = _report({"left": {"reps": 3}, "right": {"reps": 3}}, [_fault("torso_upright", 4.9, "right")])
+    checks = compare(expected, report)
+    assert [c.name for c in checks] == ["reps[left]", "reps[right]", "fault torso_upright[right]"]
+    assert all(c.ok for c in checks)
+
+
+def test_compare_reps_exact():
+    checks = compare(parse_expected({"exercise": "squat", "reps": {"both": 3}}), _report({"both": {"reps": 4}}))
+    assert [(c.expected, c.got, c.ok) for c in checks] == [("3", "4", False)]
+
+
+def test_compare_reps_on_an_unexpected_side_fail():
+    checks = compare(parse_expected({"exercise": "lunge", "reps": {"left": 2}}),
+                     _report({"left": {"reps": 2}, "right": {"reps": 1}}))
+    assert [(c.name, c.ok) for c in checks] == [("reps[left]", True), ("reps[right]", False)]
+
+
+@pytest.mark.parametrize("got, ok", [(3.0, True), (3.5, True), (2.5, True), (3.51, False), (2.4, False)])
+def test_compare_hold_tolerance(got, ok):
+    expected = parse_expected({"exercise": "camel", "hold_s": {"both": 3.0}})
+    [check] = compare(expected, _report({"both": {"hold_s": got}}))
+    assert check.ok is ok
+
+
+def test_compare_hold_tolerance_from_file():
+    expected = parse_expected({"exercise": "camel", "hold_s": {"both": 3.0}, "hold_tolerance_s": 1.0})
+    assert compare(expected, _report({"both": {"hold_s": 3.9}}))[0].ok
+
+
+def test_compare_missing_side_counts_as_zero():
+    expected = parse_expected({"exercise": "pigeon", "hold_s": {"left": 3.0, "right": 3.0}})
+    checks = compare(expected, _report({"left": {"hold_s": 3.1}}))
+    assert [(c.name, c.got, c.ok) for c in checks] == [("hold_s[left]", "3.1", True), ("hold_s[right]", "0", False)]
+
+
+def test_fault_onset_subtracts_the_rules_debounce():
+    spec = load_exercise("camel")
+    debounce = next(r.debounce_s for r in spec.rules if r.id == "thighs_vertical")
+    expected = parse_expected({"exercise": "camel", "faults": [{"rule": "thighs_vertical", "onset_s": 4.0}]})
+    shown_at = 4.0 + debounce + 0.45  # detected 0.45 s late: inside the 0.5 s tolerance
+    assert compare(expected, _report(faults=[_fault("thighs_vertical", shown_at)]), spec)[0].ok
+    assert not compare(expected, _report(faults=[_fault("thighs_vertical", shown_at + 0.1)]), spec)[0].ok
+    # without the spec the shown time itself is compared
+    assert not compare(expected, _report(faults=[_fault("thighs_vertical", shown_at)]))[0].ok
+
+
+def test_fault_missing_wrong_side_and_unexpected():
+    expected = parse_expected({"exercise": "lunge", "reps": {"left": 1},
+                               "faults": [{"rule": "torso_upright", "side": "left", "onset_s": 2.0}]})
+    report = _report({"left": {"reps": 1}}, [_fault("torso_upright", 2.0, "right"), _fault("knee", 5.0, "left")])
+    checks = {c.name: c for c in compare(expected, report)}
+    assert checks["fault torso_upright[left]"].got == "not reported"
+    assert not checks["unexpected fault torso_upright[right]"].ok
+    assert not checks["unexpected fault knee[left]"].ok
+
+
+def test_fault_each_report_matches_once():
+    expected = parse_expected({"exercise": "lunge", "faults": [
+        {"rule": "torso_upright", "onset_s": 2.0}, {"rule": "torso_upright", "onset_s": 8.0}]})
+    one = compare(expected, _report(faults=[_fault("torso_upright", 2.1)]))
+    assert [c.ok for c in one] == [True, False]
+    two = compare(expected, _report(faults=[_fault("torso_upright", 8.1), _fault("torso_upright", 2.1)]))
+    assert all(c.ok for c in two) and len(two) == 2
+
+
+def test_allowed_rules_are_not_unexpected():
+    expected = parse_expected({"exercise": "camel", "hold_s": {"both": 3}, "allowed_rules": ["head_neutral"]})
+    checks = compare(expected, _report({"both": {"hold_s": 3}}, [_fault("head_neutral", 1.0)]))
+    assert all(c.ok for c in checks) and len(checks) == 1
+
+
+# --------------------------------------------------------------------------- folder runner and output
+
+
+def _fake_folder(tmp_path: Path, expected: dict) -> Path:
+    (tmp_path / "a.mp4").write_bytes(b"not decoded: the analysis is faked")
+    (tmp_path / "a.expected.json").write_text(json.dumps(expected))
+    return tmp_path
+
+
+def test_run_regression_with_injected_analysis(tmp_path):
+    folder = _fake_folder(tmp_path, {"exercise": "squat", "reps": {"both": 2}})
+    seen = []
+
+    def analyze(video, spec, model):
+        seen.append((video.name, spec.id, model))
+        return _report({"both": {"reps": 2}})
+
+    [result] = run_regression(folder, model="lite", analyze=analyze)
+    assert seen == [("a.mp4", "squat", "lite")]
+    assert result.ok and result.report["sides"]["both"]["reps"] == 2
+
+
+def test_run_regression_reports_a_bad_expected_file_per_clip(tmp_path):
+    folder = _fake_folder(tmp_path, {"exercise": "no_such_exercise", "reps": {"both": 1}})
+    [result] = run_regression(folder, analyze=lambda *a: _report())
+    assert not result.ok and "no_such_exercise" in result.error
+
+
+def test_find_clips_expected_without_video_raises(tmp_path):
+    (tmp_path / "lost.expected.json").write_text("{}")
+    with pytest.raises(InputError, match="no video named lost"):
+        find_clips(tmp_path)
+
+
+def test_run_regression_empty_folder_raises(tmp_path):
+    with pytest.raises(InputError, match="no clips"):
+        run_regression(tmp_path)
+
+
+def test_table_and_junit():
+    good = ClipResult(Path("a.mp4"), Path("a.expected.json"),
+                      checks=compare(parse_expected({"exercise": "squat", "reps": {"both": 1}}),
+                                     _report({"both": {"reps": 1}})), elapsed_s=1.5)
+    bad = ClipResult(Path("b.mp4"), Path("b.expected.json"),
+                     checks=compare(parse_expected({"exercise": "squat", "reps": {"both": 1}}),
+                                    _report({"both": {"reps": 0}})), elapsed_s=2.0)
+    table = format_table([good, bad])
+    assert "a.mp4" in table and "b.mp4: reps[both]: expected 1, got 0" in table
+    assert table.splitlines()[-1] == "1/2 clips passed in 3.5 s"
+    suite = ET.fromstring(junit_xml([good, bad]))
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    cases = suite.findall("testcase")
+    assert cases[0].find("failure") is None
+    assert cases[1].find("failure").get("message") == "reps[both]: expected 1, got 0"
+
+
+# --------------------------------------------------------------------------- landmark-only: broken rule (fast)
+
+
+def _landmark_analyze():
+    """Analyse a sample by its synthetic truth (no pixels, no model): fast and exact."""
+    from formcheck.synth.make_samples import sample_clips
+    from formcheck.synth.offline import analyze_poses
+
+    clips = sample_clips()
+    return lambda video, spec, model: analyze_poses(clips[video.stem].poses(), spec)
+
+
+def _broken_copy(tmp_path: Path, exercise: str, old: str, new: str) -> Path:
+    text = (EXERCISES_DIR / f"{exercise}.toml").read_text()
+    assert old in text, f"{exercise}.toml no longer contains {old!r}: update this test"
+    path = tmp_path / f"{exercise}.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.skipif(not (SAMPLES / "squat-fault.expected.json").is_file(), reason="samples/ not generated")
+def test_broken_threshold_fails_landmark_only(tmp_path):
+    analyze = _landmark_analyze()
+    [ok] = run_regression(SAMPLES, only="squat-fault", analyze=analyze)
+    assert ok.ok, format_table([ok])
+    broken = _broken_copy(tmp_path, "squat", "min_ratio = 0.75", "min_ratio = 0.4")
+    [bad] = run_regression(SAMPLES, only="squat-fault", analyze=analyze, exercise_files=[broken])
+    assert not bad.ok
+    assert [c.name for c in bad.checks if not c.ok] == ["fault knees_out[both]"]
+
+
+# --------------------------------------------------------------------------- the real thing (slow)
+
+
+def _formcheck(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, cwd=REPO,
+                          timeout=900)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples/ not generated")
+def test_regress_samples_end_to_end(tmp_path):
+    junit = tmp_path / "regress.xml"
+    run = _formcheck("regress", str(SAMPLES), "--junit", str(junit), "--quiet")
+    n_clips = len(list(SAMPLES.glob("*.expected.json")))
+    suite = ET.parse(junit).getroot()
+    assert int(suite.get("tests")) == n_clips >= 20
+    assert run.stdout.splitlines()[-1].startswith(f"{n_clips - int(suite.get('failures'))}/{n_clips} clips passed")
+    assert run.returncode == 0, run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SAMPLES / "squat-fault.expected.json").is_file(), reason="samples/ not generated")
+def test_regress_fails_with_a_broken_exercise_file(tmp_path):
+    good = _formcheck("regress", str(SAMPLES), "--only", "squat-fault", "--quiet")
+    assert good.returncode == 0, good.stdout
+    broken = _broken_copy(tmp_path, "squat", "min_ratio = 0.75", "min_ratio = 0.4")
+    bad = _formcheck("regress", str(SAMPLES), "--only", "squat-fault", "--quiet", "--exercise-file", str(broken))
+    assert bad.returncode == 1
+    assert "squat-fault.mp4: fault knees_out[both]: expected onset" in bad.stdout
+    assert "not reported" in bad.stdout
+
+
+def test_cli_regress_missing_folder(tmp_path):
+    run = _formcheck("regress", str(tmp_path / "nope"))
+    assert run.returncode == 3
+    assert "not a folder" in run.stderr
+
+
+def test_samples_copy_is_self_contained(tmp_path):
+    """A user's folder works the same: copy one clip and its expected file elsewhere."""
+    if not (SAMPLES / "squat-good.mp4").is_file():
+        pytest.skip("samples/ not generated")
+    for name in ("squat-good.mp4", "squat-good.expected.json"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    assert [p[0].name for p in find_clips(tmp_path)] == ["squat-good.mp4"]
