@@ -16,6 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .errors import InputError
 from .landmarks import Landmark
 
 __all__ = ["ModelVariant", "Pose", "PoseEstimator", "ModelMissingError", "model_path", "MODELS_DIR"]
@@ -34,7 +35,7 @@ class ModelVariant(str, Enum):
     HEAVY = "heavy"
 
 
-class ModelMissingError(FileNotFoundError):
+class ModelMissingError(InputError):
     """A model bundle is not on disk (heavy is built on demand)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 
@@ -123,3 +124,10 @@ def test_analyze_real_squats_writes_all_outputs(shared_data, tmp_path):
     video = VideoReader(out / "annotated.mp4")
     assert (video.info.width, video.info.height) == (720, 1280)
     assert sum(1 for _ in video) == 65
+
+
+def test_missing_heavy_model_says_how_to_build_it(empty_room, tmp_path):
+    env = {**os.environ, "FORMCHECK_MODELS_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(empty_room), "--model", "heavy",
+                             "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
+    assert_clean_error(result, 3, "python models/build_models.py heavy")
