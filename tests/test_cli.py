@@ -131,3 +131,13 @@ def test_missing_heavy_model_says_how_to_build_it(empty_room, tmp_path):
     result = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(empty_room), "--model", "heavy",
                              "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
     assert_clean_error(result, 3, "python models/build_models.py heavy")
+
+
+def test_malformed_exercise_file_is_refused_before_any_work(empty_room, tmp_path):
+    bad = tmp_path / "my_squat.toml"
+    bad.write_text('id = "my_squat"\nname = "My squat"\nmode = "sideways"\n')
+    out = tmp_path / "o"
+    result = formcheck("analyze", empty_room, "--exercise", bad, "--out", out)
+    assert_clean_error(result, 1, "my_squat.toml")
+    assert "mode" in result.stderr
+    assert not out.exists()
