@@ -56,8 +56,12 @@ ctx = webrtc_streamer(
     mode=WebRtcMode.SENDRECV,
     rtc_configuration=rtc_configuration,
     media_stream_constraints={"video": {"width": {"ideal": 1280}, "height": {"ideal": 720}}, "audio": False},
-    video_frame_callback=live_board.video_frame_callback(board),  # worker thread: no st.* inside
-    async_processing=True,
+    video_frame_callback=live_board.video_frame_callback(board),  # event loop thread: no st.* inside
+    # Sync: each processed frame goes back at once (async holds it until the next camera frame
+    # arrives: +1-2 frames of latency). The board runs the model on its own thread, waits for it
+    # only briefly and drops frames while it is busy or when they are stale, so a slow model
+    # never builds a queue (see formcheck/live_board.py).
+    async_processing=False,
 )
 common.low_latency_playback()
 st.caption(
@@ -82,6 +86,9 @@ def show_status(snap: LiveSnapshot, waiting_s: float) -> None:
                 st.info("Connecting to the camera...")
             return
         st.markdown(common.live_status_line(snap))
+        if snap.dropped:
+            st.caption(f"{snap.dropped} late camera frames skipped (the model is slower than the camera); "
+                       "choose the lite model to keep up.")
 
 
 if ctx.state.playing:

@@ -150,7 +150,7 @@ def test_live_page_setup_and_webrtc_configuration(env: dict[str, Any]) -> None:
     assert at.title[0].value == "Live"
     [call] = env["streamer"].calls
     assert call["rtc_configuration"] == {"iceServers": []}  # no public STUN by default
-    assert call["async_processing"] is True
+    assert call["async_processing"] is False  # sync: each frame goes back at once; the board drops stale ones
     assert call["media_stream_constraints"]["audio"] is False
     from formcheck.exercise_spec import exercise_ids
 

@@ -433,8 +433,9 @@ def _status_numbers(page) -> tuple[int, float, str]:
     reps = re.search(r"Reps:\s*(\d+)", text)
     hold = re.search(r"Hold:\s*([\d.]+)\s*s", text)
     stats = re.search(r"frames \d+ .*", text)
-    return (int(reps.group(1)) if reps else -1, float(hold.group(1)) if hold else -1.0,
-            stats.group(0) if stats else "")
+    skipped = re.search(r"\d+ late camera frames skipped", text)  # stale frames the server dropped
+    line = (stats.group(0) if stats else "") + (f" · {skipped.group(0)}" if skipped else "")
+    return int(reps.group(1)) if reps else -1, float(hold.group(1)) if hold else -1.0, line
 
 
 def _overlay_fraction(png_data_url: str, index: int, y4m: MarkedY4m) -> float:
