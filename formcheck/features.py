@@ -23,9 +23,13 @@ so leg features are named by role, decided from geometry every frame:
 ``support``/``lifted`` (the leg with the lower ankle carries the weight).
 ``Features.roles`` says which label each role used this frame (to find the
 joints to colour) and ``Features.role_sides`` the anatomical side of each
-role, from the facing direction, whether the camera sees the person's front
-or back (shoulder order), and which leg is nearer the camera (higher
-visibility). With no facing direction (front view) labels are trusted.
+role. For an unmirrored camera the facing direction alone decides the near
+side (facing image right shows the right side, whether the camera is a
+little in front of or behind the exact side view); which *leg* is the near
+one is weighed from several cues (``_near_leg_evidence``): the model's labels
+and its depth estimate, per-leg visibility, and, in an oblique view, whether
+the hips are ordered like the shoulders. With no facing direction (front
+view) labels are trusted.
 
 ``FEATURES`` is the one registry of names: exercise files may only name these.
 """
@@ -62,8 +66,15 @@ FACING_MIN = 0.12
 FRAME_MARGIN = 0.02
 #: Feet closer than this (x torso length) along a direction give no front/back (or support/lifted) roles.
 LEGS_APART = 0.15
-#: (left shoulder x - right shoulder x) / torso below minus this: the camera sees the person's back.
-REAR_VIEW_MIN = 0.15
+#: The lifted leg's ankle must be at least this much (x torso length) higher than the support ankle.
+LIFTED_MIN = 0.3
+#: Near-leg evidence (see ``_near_leg_evidence``): prior for the model's own labels, weight of its depth
+#: estimate (per metre of z difference between the legs), and of the hip order in an oblique view.
+LABEL_PRIOR = 0.05
+DEPTH_WEIGHT = 0.25
+HIP_ORDER_WEIGHT = 1.0
+#: Shoulders at least this far apart (x torso length) in the image: an oblique view, where hip order tells.
+OBLIQUE_MIN = 0.15
 
 ROLES = ("front", "back", "support", "lifted")
 
@@ -258,6 +269,9 @@ class Features:
     role_sides: dict[str, str] = field(default_factory=dict)
     near_side: str = "unknown"
     facing: str = "unknown"
+    #: > 0: the leg labelled ``near_side`` is the near leg, < 0: leg labels swapped; the size is the
+    #: confidence (NaN without a facing direction). See ``_near_leg_evidence``.
+    near_evidence: float = math.nan
 
     def __getitem__(self, name: str) -> float:
         return self.values[name]
@@ -324,14 +338,14 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
         values[f"{side}_hip_angle_deg"] = legs[side]["hip_angle_deg"]
 
     roles = _assign_roles(p, sign, torso)
-    near_side, role_sides = _anatomical_sides(p, roles, sign, vis, torso)
+    near_side, role_sides, near_evidence = _anatomical_sides(p, roles, sign, pose, torso)
     for role, label in roles.items():
         for key, value in legs[label].items():
             values[f"{role}_{key}"] = value
     facing = "unknown" if math.isnan(sign) else ("right" if sign > 0 else "left")
     values = {name: float(value) for name, value in values.items()}
     return Features(t_ms=pose.t_ms, values=values, roles=roles, role_sides=role_sides,
-                    near_side=near_side, facing=facing)
+                    near_side=near_side, facing=facing, near_evidence=near_evidence)
 
 
 def _visible_points(pose: Pose, visibility_min: float) -> np.ndarray:
@@ -436,36 +450,65 @@ def _leg_point(p: np.ndarray, side: str) -> np.ndarray:
 def _assign_roles(p: np.ndarray, sign: float, torso: float) -> dict[str, str]:
     """front/back only when the feet are apart along the facing direction
     (standing with feet together, "front leg" means nothing); support/lifted
-    when one ankle is clearly higher."""
+    when one ankle is clearly higher (``LIFTED_MIN``: a step or a model
+    glitch that puts both feet at knee height is not a lifted leg)."""
     roles: dict[str, str] = {}
     left, right = _leg_point(p, "left"), _leg_point(p, "right")
     if math.isfinite(sign) and np.isfinite(left[0]) and np.isfinite(right[0]) and (
             abs(left[0] - right[0]) >= LEGS_APART * torso):
         front = "left" if sign * (left[0] - right[0]) > 0 else "right"
         roles["front"], roles["back"] = front, _OTHER[front]
-    if np.isfinite(left[1]) and np.isfinite(right[1]) and abs(left[1] - right[1]) >= LEGS_APART * torso:
+    if np.isfinite(left[1]) and np.isfinite(right[1]) and abs(left[1] - right[1]) >= LIFTED_MIN * torso:
         support = "left" if left[1] > right[1] else "right"  # lower ankle: larger y
         roles["support"], roles["lifted"] = support, _OTHER[support]
     return roles
 
 
-def _anatomical_sides(p: np.ndarray, roles: dict[str, str], sign: float, vis: np.ndarray,
-                      torso: float) -> tuple[str, dict[str, str]]:
-    """Near side from the facing direction: facing image right shows the right
-    side, unless the camera sees the person's back (the left shoulder is then
-    image-left of the right one), which shows the left side. A role leg is on
-    the near side when it is the better-visible leg. Front view: labels are
-    trusted. Assumes an unmirrored image."""
+def _anatomical_sides(p: np.ndarray, roles: dict[str, str], sign: float, pose: Pose,
+                      torso: float) -> tuple[str, dict[str, str], float]:
+    """Near side, each role's anatomical side, and the near-leg evidence.
+
+    For an unmirrored camera the facing direction alone decides the near
+    side: facing image right shows the right side, also when the camera is a
+    little behind the exact side view (the left shoulder then appears left of
+    the right one, but the right side is still the nearer). A role leg is on
+    the near side when it is the near leg (``_near_leg_evidence``). Front
+    view: labels are trusted."""
     if math.isnan(sign):
-        return "unknown", dict(roles)
+        return "unknown", dict(roles), math.nan
     near = "right" if sign > 0 else "left"
-    shoulders_x = (p[L.LEFT_SHOULDER][0] - p[L.RIGHT_SHOULDER][0]) / torso
-    if shoulders_x < -REAR_VIEW_MIN:
-        near = _OTHER[near]
-    leg_vis = {side: float(np.mean(vis[list(_LEG[side][:3])])) for side in ("left", "right")}
-    nearer_label = "left" if leg_vis["left"] >= leg_vis["right"] else "right"
-    role_sides = {role: (near if label == nearer_label else _OTHER[near]) for role, label in roles.items()}
-    return near, role_sides
+    evidence = _near_leg_evidence(p, pose, near, torso)
+    near_label = near if evidence >= 0 else _OTHER[near]
+    role_sides = {role: (near if label == near_label else _OTHER[near]) for role, label in roles.items()}
+    return near, role_sides, evidence
+
+
+def _near_leg_evidence(p: np.ndarray, pose: Pose, near: str, torso: float) -> float:
+    """> 0: the leg labelled ``near`` is the one nearer the camera; < 0: the
+    labels are swapped (the far-labelled leg is the near one).
+
+    Cues, in one sum: the model's own labels (a small prior), its depth
+    estimate (``world_m`` z of knee and ankle: it follows the labels, so it
+    mostly strengthens the prior), per-leg visibility (the near leg is
+    rarely occluded, but the far leg can be fully visible too), and in an
+    oblique view (shoulders apart) the hip order: the near hip lies on the
+    same image side of the far hip as the near shoulder of the far shoulder,
+    since hips and shoulders are not turned 90 degrees apart."""
+    far = _OTHER[near]
+    vis = pose.visibility
+    e = LABEL_PRIOR
+    e += float(np.mean(vis[list(_LEG[near][:3])]) - np.mean(vis[list(_LEG[far][:3])]))
+    z = np.asarray(pose.world_m, float)[:, 2]
+    dz = float(np.mean(z[list(_LEG[far][1:3])]) - np.mean(z[list(_LEG[near][1:3])]))
+    if math.isfinite(dz):
+        e += DEPTH_WEIGHT * max(-0.5, min(0.5, dz))
+    sh = {s: p[L.LEFT_SHOULDER if s == "left" else L.RIGHT_SHOULDER][0] for s in ("left", "right")}
+    hp = {s: p[_LEG[s][0]][0] for s in ("left", "right")}
+    shoulder_dx = (sh[near] - sh[far]) / torso
+    hip_dx = (hp[near] - hp[far]) / torso
+    if math.isfinite(shoulder_dx) and math.isfinite(hip_dx) and abs(shoulder_dx) >= OBLIQUE_MIN:
+        e += HIP_ORDER_WEIGHT * math.copysign(1.0, shoulder_dx) * max(-0.2, min(0.2, hip_dx))
+    return e
 
 
 def _torso_twist_deg(pose: Pose, vis: np.ndarray, visibility_min: float) -> float:

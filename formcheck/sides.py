@@ -1,8 +1,10 @@
 """Working-side detection from geometry, robust to left/right label swaps.
 
 The side comes from ``Features.role_sides`` (the anatomical side of the
-front / back / support / lifted leg, decided from the facing direction and
-which leg is nearer the camera) or, for twists, from the sign of
+front / back / support / lifted leg: the facing direction gives the near
+side, and the near leg is weighed from the model's labels and depth,
+visibility and hip order, see ``features._near_leg_evidence``) or, for
+twists, from the sign of
 ``torso_twist_deg``. A new side must be seen for ``switch_s`` before it is
 adopted, so a one-frame swap does not flip it; while a switch is pending
 ``pending`` is True (the tracker pauses the hold clock meanwhile, so no time

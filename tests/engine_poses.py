@@ -51,11 +51,19 @@ def side_pose(
     far_leg: tuple[float, float] = (0.0, 0.0),
     hip: tuple[float, float] = (640.0, 330.0),
     far_visibility: float = 0.8,
+    spread_px: float = 8.0,
 ) -> Pose:
     """A profile pose. ``near_leg``/``far_leg`` = (thigh from hanging vertical,
     + forward; knee flexion), degrees. ``trunk_deg`` is the trunk lean (+ forward),
     ``neck_deg`` the head's extra lean relative to the trunk. Facing image right
-    (+1) shows the right side, so the near leg is RIGHT_*."""
+    (+1) shows the right side, so the near leg is RIGHT_*.
+
+    ``spread_px`` is how far the near side's shoulder and hip lie from the far
+    side's, towards the facing direction: a few px in an exact side view,
+    more when the camera stands behind the side view (it then sees the back:
+    facing right, the right shoulder appears right of the left one), negative
+    when it stands in front. The world landmarks put the near side 0.2 m
+    closer to the camera (z), as MediaPipe's depth estimate does."""
     near = "RIGHT" if facing > 0 else "LEFT"
     far = "LEFT" if facing > 0 else "RIGHT"
     xy = np.zeros((33, 2))
@@ -64,7 +72,7 @@ def side_pose(
     shoulder_c = hip_c + TORSO * _up(trunk_deg, facing)
     ear = shoulder_c + 0.3 * TORSO * _up(trunk_deg + neck_deg, facing)
     fwd = np.array([facing, 0.0])
-    offset = np.array([8.0, 0.0])  # the two sides almost overlap in profile
+    offset = np.array([facing * spread_px / 2.0, 0.0])  # the two sides almost overlap in profile
     for side, sign in ((near, 1.0), (far, -1.0)):
         xy[L[f"{side}_SHOULDER"]] = shoulder_c + sign * offset
         xy[L[f"{side}_ELBOW"]] = shoulder_c + sign * offset + 0.6 * TORSO * _down(10, facing)
@@ -83,10 +91,15 @@ def side_pose(
         xy[L[f"{side}_HIP"]], xy[L[f"{side}_KNEE"]], xy[L[f"{side}_ANKLE"]] = h, knee, ankle
         xy[L[f"{side}_HEEL"]] = ankle - 0.08 * TORSO * fwd + np.array([0.0, 8.0])
         xy[L[f"{side}_FOOT_INDEX"]] = ankle + 0.2 * TORSO * fwd + np.array([0.0, 10.0])
+    world = np.zeros((33, 3))
+    world[:, :2] = (xy - xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)) / 400.0
     for i, lm in enumerate(L):
         if lm.name.startswith(f"{far}_"):
             vis[i] = far_visibility
-    return _pose(t_ms, xy, vis)
+            world[i, 2] = 0.1
+        elif lm.name.startswith(f"{near}_"):
+            world[i, 2] = -0.1
+    return _pose(t_ms, xy, vis, world)
 
 
 def front_pose(
@@ -136,14 +149,20 @@ def front_pose(
     return _pose(t_ms, xy, vis, world)
 
 
-def swap_leg_labels(pose: Pose) -> Pose:
-    """The same picture with the left/right leg labels exchanged (MediaPipe's side-view swap)."""
-    xy, vis = pose.xy_px.copy(), pose.visibility.copy()
+def swap_leg_labels(pose: Pose, *, with_depth: bool = False) -> Pose:
+    """The same picture with the left/right leg labels exchanged (MediaPipe's
+    side-view swap): positions and visibility follow the legs. With
+    ``with_depth`` the world landmarks (depth) follow too; without, they keep
+    the labels, as MediaPipe's do (its depth estimate reflects its belief of
+    which leg is which, so a swap carries it along)."""
+    xy, vis, world = pose.xy_px.copy(), pose.visibility.copy(), pose.world_m.copy()
     for part in _LEG_PARTS:
         a, b = L[f"LEFT_{part}"], L[f"RIGHT_{part}"]
         xy[[a, b]] = xy[[b, a]]
         vis[[a, b]] = vis[[b, a]]
-    return Pose(pose.t_ms, pose.image_size, xy, vis, pose.world_m)
+        if with_depth:
+            world[[a, b]] = world[[b, a]]
+    return Pose(pose.t_ms, pose.image_size, xy, vis, world)
 
 
 def with_noise(pose: Pose, rng: np.random.Generator, sigma_px: float = 2.0) -> Pose:

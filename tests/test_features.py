@@ -166,3 +166,68 @@ def test_feature_joints_resolve_roles():
     joints = feature_joints("front_knee_angle_deg", f.roles)
     assert joints == (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
     assert feature_joints("front_knee_angle_deg", {}) == ()
+
+
+# ----------------------------------------------------------------- near side and near leg
+
+
+def _kneeling(facing=1, **kw):
+    """Half-kneeling: the near leg kneels (back leg), the far leg is the front one."""
+    return side_pose(facing=facing, near_leg=(-5.0, 100.0), far_leg=(85.0, 85.0), hip=(640, 400), **kw)
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("spread_px", [40.0, -40.0, 8.0])
+def test_facing_alone_decides_the_near_side_in_oblique_views(facing, spread_px):
+    """Camera 15-25 deg behind (or in front of) the side view: the shoulders show
+    the back (facing right, the left shoulder appears left of the right one),
+    but the side facing the camera is still the one the facing direction shows."""
+    f = compute_features(_kneeling(facing, spread_px=spread_px))
+    near = "right" if facing > 0 else "left"
+    far = "left" if facing > 0 else "right"
+    if spread_px > 20:  # the camera sees the back: the old rear-view rule flipped the side here
+        assert f.values["shoulder_width_ratio"] >= 0.15
+    assert f.near_side == near
+    assert f.role_sides["back"] == near and f.role_sides["front"] == far
+
+
+def test_fully_visible_far_leg_does_not_flip_the_sides():
+    """The far leg reported a little more visible than the near one (MediaPipe
+    does this when the far leg is not occluded): labels and depth still win."""
+    pose = _kneeling(1, far_visibility=0.97)
+    f = compute_features(pose)
+    assert f.role_sides["back"] == "right" and f.role_sides["front"] == "left"
+    assert f.near_evidence > 0
+
+
+@pytest.mark.parametrize("with_depth", [False, True])
+def test_label_swap_found_from_visibility_and_depth(with_depth):
+    """Leg labels swapped, the near leg still clearly more visible: the roles
+    keep their anatomical side whether the depth estimate follows the labels
+    (as MediaPipe's does) or the legs."""
+    plain = compute_features(_kneeling(1))
+    swapped = compute_features(swap_leg_labels(_kneeling(1), with_depth=with_depth))
+    assert swapped.roles["back"] != plain.roles["back"]
+    assert swapped.role_sides == plain.role_sides
+    assert swapped.near_evidence < 0 < plain.near_evidence
+
+
+def test_oblique_hip_order_reveals_a_label_swap():
+    """Both legs equally visible and no depth information: in an oblique view the
+    near hip lies on the near shoulder's side, which tells the swapped labels."""
+    pose = _kneeling(1, spread_px=40.0, far_visibility=0.95)
+    flat = type(pose)(pose.t_ms, pose.image_size, pose.xy_px, pose.visibility, pose.world_m * [1, 1, 0])
+    plain = compute_features(flat)
+    swapped = compute_features(swap_leg_labels(flat))
+    assert plain.role_sides["back"] == "right"
+    assert swapped.roles["back"] == "left"  # the label...
+    assert swapped.role_sides["back"] == "right"  # ...but the same leg
+
+
+def test_lifted_leg_needs_a_clear_height_difference():
+    """Ankles 0.15-0.3 torso apart in height (a step, or both feet put at knee
+    height by a model glitch) give no support/lifted roles."""
+    f = compute_features(side_pose(near_leg=(0, 0), far_leg=(30, 60)))  # far ankle ~0.24 torso higher
+    assert "lifted" not in f.roles and math.isnan(f["support_knee_angle_deg"])
+    f = compute_features(side_pose(near_leg=(0, 0), far_leg=(-5, 140)))
+    assert f.roles["lifted"] == "left"

@@ -117,3 +117,71 @@ def test_frame_rate_independent(fps):
     c = RepCounter(SQUAT)
     count(c, trace((0, 0, 0.4), *[(0, 95, 1.2), (95, 0, 1.2), (0, 0, 0.4)] * 2, fps=fps))
     assert c.reps == {"both": 2}
+
+
+def test_rep_side_is_decided_at_the_bottom():
+    """Leg labels flip as the rep starts and ends (more flipped frames than bottom
+    frames): the side is the one seen at the bottom."""
+    c = RepCounter(LUNGE)
+    samples = trace((175, 175, 0.3), (175, 95, 0.6), (95, 95, 0.1), (95, 175, 0.6), (175, 175, 0.3))
+    events = []
+    for t, v in samples:
+        side = "right" if v <= LUNGE.enter_deg else "left"  # only the bottom frames see the true side
+        e = c.update(v, t, side)
+        if e is not None:
+            events.append(e)
+    assert [(e.kind, e.side) for e in events] == [("rep", "right")]
+
+
+def test_rep_side_falls_back_to_the_whole_rep():
+    c = RepCounter(LUNGE)
+    samples = trace((175, 175, 0.3), (175, 95, 0.6), (95, 175, 0.6), (175, 175, 0.3))
+    events = [e for e in (c.update(v, t, "left" if v > 150 else None) for t, v in samples) if e is not None]
+    assert [(e.kind, e.side) for e in events] == [("rep", "left")]
+
+
+def test_short_dip_is_wobble_not_a_partial_rep():
+    """The front-knee angle dips for a few frames as the person steps back (or the
+    legs' labels flip for a frame): no partial rep; the real rep still counts."""
+    c = RepCounter(LUNGE)
+    events = count(c, trace((175, 175, 0.3), (175, 140, 0.1), (140, 170, 0.1), (170, 95, 0.7), (95, 175, 0.7),
+                            (175, 175, 0.3)), side="right")
+    assert [(e.kind, e.side) for e in events] == [("rep", "right")]
+    assert c.partial_reps == {}
+
+
+def test_lunge_rep_side_survives_a_one_frame_leg_flip():
+    """Tracker end to end: as each rep starts, MediaPipe swaps the leg labels for a
+    couple of frames (depth and visibility following the labels, so they read as
+    the other side) while the front-knee angle jitters (a quick dip and back as
+    the foot leaves the floor). Reps stay on their side and none is partial."""
+    from engine_poses import side_pose, swap_leg_labels
+    from formcheck.exercise_spec import load_exercise
+    from formcheck.features import compute_features
+    from formcheck.tracker import ExerciseTracker
+
+    def lunge(t, flex, front="near"):
+        legs = (max(0.0, flex * 0.9), flex), (-min(30.0, flex * 0.4), flex * 0.9)
+        near, far = legs if front == "near" else legs[::-1]
+        if flex == 0:
+            near = far = (0.0, 5.0)
+        return side_pose(t, facing=1, trunk_deg=3.0, near_leg=near, far_leg=far, hip=(640, 330))
+
+    def model_swap(pose):
+        """Labels swapped with visibility and depth following the labels: reads as the other leg in front."""
+        swapped = swap_leg_labels(pose)
+        return type(pose)(pose.t_ms, pose.image_size, swapped.xy_px, pose.visibility, pose.world_m)
+
+    tracker = ExerciseTracker(load_exercise("lunge"))
+    dt, t, poses = 100, 0, []
+    for _ in range(15):
+        poses.append(lunge(t, 0)); t += dt
+    for front, n in (("near", 3), ("far", 2)):
+        for _ in range(n):
+            flexes = [5, 40, 45, 12] + list(np.linspace(15, 85, 9)) + list(np.linspace(85, 5, 10)) + [0] * 8
+            for i, k in enumerate(flexes):
+                pose = lunge(t, k, front)
+                poses.append(model_swap(pose) if i in (1, 2, 21) else pose); t += dt
+    verdicts = [tracker.update(p, compute_features(p)) for p in poses]
+    assert verdicts[-1].reps == {"right": 3, "left": 2}
+    assert verdicts[-1].partial_reps == {}

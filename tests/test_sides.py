@@ -65,3 +65,26 @@ def test_chosen_side_is_ignored_for_two_sided_exercises_and_checked():
     assert SideTracker(load_exercise("squat"), fixed="left").update(0, compute_features(front_pose())) == "both"
     with pytest.raises(ValueError, match="side must be"):
         SideTracker(load_exercise("squat"), fixed="middle")
+
+
+def test_rear_oblique_view_keeps_the_facing_side():
+    """Camera behind the side view (it sees the back; facing right the left shoulder
+    is image-left of the right one): the near side is still the facing side."""
+    spec = load_exercise("hip_flexor_stretch")
+    for facing, near in ((1, "right"), (-1, "left")):
+        for back, side in (("near", near), ("far", "left" if near == "right" else "right")):
+            kneeling, front = (-5.0, 100.0), (85.0, 85.0)
+            legs = dict(near_leg=kneeling, far_leg=front) if back == "near" else dict(near_leg=front, far_leg=kneeling)
+            pose = side_pose(facing=facing, hip=(640, 400), spread_px=40.0, **legs)
+            assert SideTracker(spec).update(0, compute_features(pose)) == side
+
+
+def test_model_style_label_swaps_do_not_flip():
+    """Swaps where the depth estimate follows the labels (MediaPipe) and the far
+    leg is fully visible in some frames: still one side throughout."""
+    spec = load_exercise("hip_flexor_stretch")
+    tracker = SideTracker(spec)
+    frames = [kneel(), swap_leg_labels(kneel()), side_pose(facing=1, near_leg=(-5.0, 100.0), far_leg=(85.0, 85.0),
+                                                            hip=(640, 400), far_visibility=0.97)]
+    sides = [tracker.update(i * 100, compute_features(frames[i % 3])) for i in range(30)]
+    assert set(sides) == {"right"}
