@@ -31,6 +31,14 @@ File layout (all keys are checked; unknown keys are rejected)::
     max_dropout_s = 1.0           # pose lost shorter than this pauses the hold
     max_pause_s = 5.0             # form broken longer than this ends the hold
 
+    [[position]]                  # optional: what "in the exercise position" means
+    feature = "left_knee_angle_deg"   # min_/max_/hysteresis_ keys as in [[rules]]
+    max_deg = 125                 # in position while the value is in range
+    hysteresis_deg = 10           # out of position, come this far inside to get in
+    enter_s = 0.2                 # in range this long before it counts (default 0.2)
+    exit_s = 0.2                  # out of range this long before it counts (default 0.2)
+    cue = "Kneel up on both knees"    # shown while this is the first failing condition
+
     [[rules]]
     id = "knees_out"
     feature = "knee_to_ankle_width_ratio"   # a name from formcheck.features
@@ -41,10 +49,18 @@ File layout (all keys are checked; unknown keys are rejected)::
     cue = "Push your knees out over your toes"
     confirm = "Good, knees over toes"
     severity = "major"            # info | minor | major | safety
+
+Position conditions gate everything else: until all of them pass (after
+setup), the tracker is in the "position" phase and only cues the person into
+the position; no hold time accrues, no rule is checked and no rep is counted.
+They describe the gross position (kneeling, seated, in a lunge), loosely
+enough that every form fault the rules should catch still counts as in
+position; the rules judge the form inside it.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from enum import Enum
 from pathlib import Path
@@ -63,6 +79,7 @@ __all__ = [
     "View",
     "Phase",
     "RuleSpec",
+    "PositionSpec",
     "RepSpec",
     "HoldSpec",
     "CameraSpec",
@@ -116,10 +133,10 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RuleSpec(_Model):
-    """A feature that must stay in [min, max] (either bound may be omitted)."""
+class _RangeSpec(_Model):
+    """A feature with an allowed range [min, max] (either bound may be omitted) and a hysteresis,
+    in the feature's unit (``_deg`` or ``_ratio`` keys)."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     feature: str
     min_deg: float | None = None
     max_deg: float | None = None
@@ -127,17 +144,18 @@ class RuleSpec(_Model):
     max_ratio: float | None = None
     hysteresis_deg: Annotated[float, Field(ge=0, le=45)] = 0.0
     hysteresis_ratio: Annotated[float, Field(ge=0, le=1)] = 0.0
-    debounce_s: Annotated[float, Field(ge=0, le=5)] = 0.3
-    phase: Phase = Phase.ANY
     cue: Annotated[str, Field(min_length=3, max_length=120)]
-    confirm: Annotated[str, Field(min_length=3, max_length=120)] | None = None
-    severity: Literal["info", "minor", "major", "safety"] = "minor"
 
     @field_validator("feature")
     @classmethod
-    def _known_feature(cls, v: str) -> str:
-        if v not in FEATURES:
-            raise ValueError(f"unknown feature '{v}' (see `formcheck exercises features`)")
+    def _known_feature(cls, v: str | list[str]) -> str | list[str]:
+        names = [v] if isinstance(v, str) else v
+        for name in names:
+            if name not in FEATURES:
+                raise ValueError(f"unknown feature '{name}' (see `formcheck exercises features`)")
+        units = {FEATURES[name].unit for name in names}
+        if len(units) > 1:
+            raise ValueError(f"features {', '.join(names)} mix units ({', '.join(sorted(units))}); use one unit")
         return v
 
     @field_validator("min_deg", "max_deg")
@@ -150,22 +168,29 @@ class RuleSpec(_Model):
         return v
 
     @model_validator(mode="after")
-    def _bounds_match_unit(self) -> RuleSpec:
-        unit = FEATURES[self.feature].unit
+    def _bounds_match_unit(self) -> _RangeSpec:
+        unit = self.unit
         other = "ratio" if unit == "deg" else "deg"
         for key in (f"min_{other}", f"max_{other}", f"hysteresis_{other}"):
             if getattr(self, key):
-                raise ValueError(f"{key}: feature '{self.feature}' is in {unit}; use the _{unit} keys")
+                raise ValueError(f"{key}: feature '{self.features[0]}' is in {unit}; use the _{unit} keys")
         lo, hi = self.bounds
         if lo is None and hi is None:
             raise ValueError(f"min_{unit}: give min_{unit} and/or max_{unit}")
         if lo is not None and hi is not None and lo >= hi:
             raise ValueError(f"max_{unit}: must be greater than min_{unit} ({lo:g})")
+        if lo is not None and hi is not None and 2 * self.hysteresis >= hi - lo:
+            raise ValueError(f"hysteresis_{unit}: must be less than half the range ({(hi - lo) / 2:g})")
         return self
 
     @property
+    def features(self) -> tuple[str, ...]:
+        """The feature(s) judged: one, or (position conditions) several read together."""
+        return (self.feature,) if isinstance(self.feature, str) else tuple(self.feature)
+
+    @property
     def unit(self) -> str:
-        return FEATURES[self.feature].unit
+        return FEATURES[self.features[0]].unit
 
     @property
     def bounds(self) -> tuple[float | None, float | None]:
@@ -177,9 +202,60 @@ class RuleSpec(_Model):
     def hysteresis(self) -> float:
         return self.hysteresis_deg if self.unit == "deg" else self.hysteresis_ratio
 
+    def inside(self, value: float) -> bool:
+        """``value`` is within [min, max] (no hysteresis; False when unknown)."""
+        lo, hi = self.bounds
+        return math.isfinite(value) and (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+class RuleSpec(_RangeSpec):
+    """A form rule: a feature that must stay in [min, max] while the rule's phase lasts."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    debounce_s: Annotated[float, Field(ge=0, le=5)] = 0.3
+    phase: Phase = Phase.ANY
+    confirm: Annotated[str, Field(min_length=3, max_length=120)] | None = None
+    severity: Literal["info", "minor", "major", "safety"] = "minor"
+
     @property
     def severity_level(self) -> Severity:
         return _SEVERITY[self.severity]
+
+
+class PositionSpec(_RangeSpec):
+    """One condition of "in the exercise position" (kneeling, seated, in a lunge, ...).
+
+    While any condition fails the person is still getting into (or has come
+    out of) the position: no hold time, no form faults, nothing counted; the
+    cue of the first failing condition is shown. Out of position, the value
+    must come inside the range by ``hysteresis`` and stay there ``enter_s``
+    to count as in position; in position, it must stay outside the range for
+    ``exit_s`` to count as out. An unknown value (not visible, or no such leg
+    role this frame) keeps the state for a moment (``position.UNKNOWN_GRACE_S``),
+    then counts as out of position.
+
+    ``feature`` may list several features of one unit (e.g. both knee
+    angles): the condition is met when every one of them that is visible is
+    in range, and unknown when none is (in profile the far knee is often hidden).
+    """
+
+    feature: str | list[str]
+    enter_s: Annotated[float, Field(ge=0, le=5)] = 0.2
+    exit_s: Annotated[float, Field(ge=0, le=5)] = 0.1
+
+    @field_validator("feature", mode="before")
+    @classmethod
+    def _one_or_more(cls, v: object) -> object:
+        if isinstance(v, list) and 1 <= len(v) <= 4 and all(isinstance(x, str) for x in v):
+            return v
+        if not isinstance(v, str):
+            raise ValueError("must be a feature name or a list of 1 to 4 feature names of one unit")
+        return v
+
+    def inside_all(self, values: list[float]) -> bool | None:
+        """Every known value within [min, max] (no hysteresis); None when none is known."""
+        known = [v for v in values if math.isfinite(v)]
+        return all(self.inside(v) for v in known) if known else None
 
 
 class RepSpec(_Model):
@@ -227,6 +303,7 @@ class ExerciseSpec(_Model):
     side_from: Literal["none", "front", "back", "support", "lifted", "twist"] = "none"
     reps: RepSpec | None = None
     hold: HoldSpec | None = None
+    position: list[PositionSpec] = []
     rules: list[RuleSpec] = []
 
     @field_validator("required_landmarks")

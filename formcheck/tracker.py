@@ -4,12 +4,19 @@
 state, working side, phase, debounced faults, the one cue to show, rep and
 hold counts, events, joint states and the angles worth drawing. All exercise
 knowledge comes from the ``ExerciseSpec``; nothing here names an exercise.
+
+Order per frame: setup (in view, right camera view, settled) -> position
+(the exercise's ``[[position]]`` conditions: kneeling, seated, in a lunge) ->
+side -> rules, reps, hold. Until setup passes the phase is "setup"; until the
+person is in position it is "position" and the only cue is the position
+condition's: no rule is checked, no hold time accrues, no rep is counted, so
+walking in, getting down and standing up again never count as faults.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .cues import CueSelector
 from .exercise_spec import ExerciseSpec, Mode
@@ -17,6 +24,7 @@ from .features import Features, compute_features, feature_joints, feature_vertex
 from .holds import HoldTimer
 from .landmarks import Landmark
 from .pose import Pose
+from .position import PositionCheck, PositionResult
 from .reps import RepCounter
 from .rules import RuleMonitor, RuleResult
 from .setup_check import SetupCheck, SetupResult
@@ -26,27 +34,33 @@ from .verdict import ActiveFault, Cue, CueKind, FrameVerdict, JointState, Severi
 __all__ = ["ExerciseTracker", "StillCheck", "check_still"]
 
 _STATE_RANK = {JointState.OK: 0, JointState.UNKNOWN: 1, JointState.FAULT: 2}
+#: Out of the exercise position this long, the working side is detected afresh on the way back in
+#: (the person may be changing sides), instead of waiting for a side switch to confirm.
+SIDE_RESET_S = 0.5
 
 
 class ExerciseTracker:
-    """Setup check -> side -> phase -> rules -> reps / hold -> cue, per frame."""
+    """Setup check -> position -> side -> phase -> rules -> reps / hold -> cue, per frame."""
 
     def __init__(self, spec: ExerciseSpec, *, settle_s: float = 1.0, min_cue_s: float = 0.5,
                  side: str | None = None) -> None:
         self.spec = spec
         self.setup = SetupCheck(spec, settle_s=settle_s)
+        self.position = PositionCheck(spec)
         self.sides = SideTracker(spec, fixed=side)
         self.monitors = [RuleMonitor(rule) for rule in spec.rules]
         self.reps = RepCounter(spec.reps) if spec.mode is Mode.REPS else None
         self.hold = HoldTimer(spec.hold) if spec.mode is Mode.HOLD else None
         self.cues = CueSelector(min_show_s=min_cue_s)
         self._last_t_ms = 0
+        self._out_since: int | None = None  # out of position since (None: in position)
 
     def reset(self) -> None:
-        for part in (self.setup, self.sides, self.reps, self.hold, self.cues, *self.monitors):
+        for part in (self.setup, self.position, self.sides, self.reps, self.hold, self.cues, *self.monitors):
             if part is not None:
                 part.reset()
         self._last_t_ms = 0
+        self._out_since = None
 
     def update(self, pose: Pose | None, features: Features, t_ms: int | None = None) -> FrameVerdict:
         """One frame. ``t_ms`` is needed only when ``pose`` is None and
@@ -55,19 +69,29 @@ class ExerciseTracker:
         t = max(int(t), self._last_t_ms)
         self._last_t_ms = t
         setup = self.setup.update(t, pose, features)
+        position = self.position.update(t, features)
+        self._forget_side_when_out(t, position)
         side = self.sides.update(t, features)
+        # in the exercise position, after setup: only then are rules checked, reps counted, holds timed
+        engaged = setup.ok and position.ok
 
         events: list[str] = []
         messages: list[Cue] = []
-        if self.reps is not None:
-            phase = self._update_reps(t, features, side, setup, events, messages)
+        if not setup.ok:
+            phase = "setup"
+        elif not position.ok:
+            phase = "position"
         else:
-            phase = "hold" if setup.ok else "setup"
+            phase = "hold"
+        if self.reps is not None:
+            phase = self._update_reps(t, features, side, setup, position, events, messages)
 
-        results = [m.update(features.values[m.rule.feature], t, setup.ok and m.rule.phase.covers(phase))
+        results = [m.update(features.values[m.rule.feature], t, engaged and m.rule.phase.covers(phase))
                    for m in self.monitors]
+        # a fault stands until it is seen cleared: a moment when the joint is not visible does not end it
         faults = tuple(ActiveFault(m.rule.id, m.rule.cue, m.rule.severity_level, side)
-                       for m, r in zip(self.monitors, results) if r.state is JointState.FAULT and r.active)
+                       for m, r in zip(self.monitors, results)
+                       if r.active and (r.state is JointState.FAULT or (r.state is JointState.UNKNOWN and m.faulting)))
         messages += [Cue(m.rule.confirm, CueKind.CONFIRM, Severity.INFO)
                      for m, r in zip(self.monitors, results) if r.cleared and m.rule.confirm]
 
@@ -76,13 +100,19 @@ class ExerciseTracker:
             passing = all(r.state is JointState.OK for r in results if r.active)
             # no time to a side about to change, or to a side not yet known
             passing = passing and not self.sides.pending and side != "unknown"
-            hold_events = self.hold.update(t, side, present=setup.ok, passing=passing)
+            # out of position counts as away: a short lapse pauses the hold, a longer one ends it
+            hold_events = self.hold.update(t, side, present=engaged, passing=passing)
             events += hold_events
             holding = self.hold.holding
             messages += [Cue(f"{self.spec.hold.target_s:g} s done{_on_side(e)}: well held", CueKind.EVENT,
                              Severity.MINOR) for e in hold_events if e.startswith("target:")]
 
-        ongoing = [setup.cue] if setup.cue is not None else self._fault_cues(faults, results, features, pose)
+        if setup.cue is not None:
+            ongoing = [setup.cue]
+        elif position.cue is not None:
+            ongoing = [position.cue]
+        else:
+            ongoing = self._fault_cues(faults, results, features, pose)
         cue = self.cues.update(t, ongoing, messages)
         joint_states, angles = self._joints(results, features)
         return FrameVerdict(
@@ -104,14 +134,25 @@ class ExerciseTracker:
             angles_deg=angles,
         )
 
-    def _update_reps(self, t: int, features: Features, side: str, setup: SetupResult,
+    def _forget_side_when_out(self, t: int, position: PositionResult) -> None:
+        """Out of position for a while, the side is whatever this frame shows: on the way back in
+        the person may have changed sides, and the side they settle on is taken at once."""
+        if position.ok or not self.spec.position:
+            self._out_since = None
+            return
+        if self._out_since is None:
+            self._out_since = t
+        if t - self._out_since >= SIDE_RESET_S * 1000.0:
+            self.sides.reset()
+
+    def _update_reps(self, t: int, features: Features, side: str, setup: SetupResult, position: PositionResult,
                      events: list[str], messages: list[Cue]) -> str:
         assert self.reps is not None and self.spec.reps is not None
         value = features.values[self.spec.reps.feature]
-        if not setup.ok:
+        if not (setup.ok and position.ok):
             if setup.ready:
                 self.reps.arm(value)
-            return "setup"
+            return "setup" if not setup.ok else "position"
         seen = self.sides.seen if self.spec.sides == "each" else "both"
         event = self.reps.update(value, t, seen)
         if event is not None:
@@ -167,11 +208,13 @@ def _first_hidden(joints: tuple[Landmark, ...], pose: Pose | None) -> str:
 
 @dataclass(frozen=True)
 class StillCheck:
-    """One pose judged on its own (a photo): no settling, debounce or timing.
+    """One pose judged on its own (a photo): no settling, debounce, hysteresis or timing.
 
     ``rules`` maps rule id -> "pass" | "fail" | "unknown" (not visible), for
-    the rules that apply in ``phase``; ``hold_ok`` is True when setup passes
-    and every one of them passes (for a hold exercise: the clock would run).
+    the rules that apply in ``phase``; ``position`` maps each position
+    condition (by its feature) the same way, and ``position_cue`` is the first
+    failing one's cue. ``hold_ok`` is True when setup passes, the pose is in
+    position and every rule passes (for a hold exercise: the clock would run).
     """
 
     setup_ok: bool
@@ -181,10 +224,17 @@ class StillCheck:
     phase: str
     rules: dict[str, str]
     values: dict[str, float]
+    position: dict[str, str] = field(default_factory=dict)
+    position_cue: str | None = None
+
+    @property
+    def position_ok(self) -> bool:
+        return all(state == "pass" for state in self.position.values())
 
     @property
     def hold_ok(self) -> bool:
-        return self.setup_ok and all(state == "pass" for state in self.rules.values())
+        return (self.setup_ok and self.position_ok
+                and all(state == "pass" for state in self.rules.values()))
 
 
 def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None = None) -> StillCheck:
@@ -205,4 +255,17 @@ def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None
         values[rule.id] = value
         rules[rule.id] = ("unknown" if not math.isfinite(value) else
                           "fail" if RuleMonitor(rule).violated(value) else "pass")
-    return StillCheck(cue is None, cue.text if cue else None, view, side, phase, rules, values)
+    states = PositionCheck.check(spec, features)
+    position = {_condition_name(spec, i): state for i, state in states.items()}
+    failing = [i for i, state in states.items() if state != "pass"]
+    position_cue = spec.position[failing[0]].cue if failing else None
+    return StillCheck(cue is None, cue.text if cue else None, view, side, phase, rules, values, position,
+                      position_cue)
+
+
+def _condition_name(spec: ExerciseSpec, i: int) -> str:
+    """A position condition's name in ``StillCheck.position``: its feature, or position[i] when
+    the feature is used by more than one condition."""
+    features = spec.position[i].features
+    unique = len(features) == 1 and sum(p.features == features for p in spec.position) == 1
+    return features[0] if unique else f"position[{i}]"

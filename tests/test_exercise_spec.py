@@ -149,3 +149,76 @@ def test_several_problems_are_counted(tmp_path):
     text = VALID.replace("max_deg = 10", "max_deg = 200").replace('view = "side"', 'view = "top"')
     with pytest.raises(SpecError, match=r"\(and 1 more problem\)$"):
         load_exercise(write(tmp_path, text))
+
+
+# --------------------------------------------------------------------------- position conditions
+
+POSITION = """
+[[position]]
+feature = "left_knee_angle_deg"
+max_deg = 120
+hysteresis_deg = 10
+cue = "Kneel down"
+"""
+
+
+def with_position(block: str = POSITION) -> str:
+    return VALID.replace("[[rules]]", block.lstrip("\n") + "\n[[rules]]", 1)
+
+
+def test_position_conditions_load_with_defaults(tmp_path):
+    spec = load_exercise(write(tmp_path, with_position()))
+    (cond,) = spec.position
+    assert cond.features == ("left_knee_angle_deg",) and cond.bounds == (None, 120) and cond.hysteresis == 10
+    assert cond.cue == "Kneel down" and cond.enter_s == 0.2 and cond.exit_s == 0.1
+    assert load_exercise(write(tmp_path, VALID)).position == []  # optional: no conditions, always in position
+
+
+def test_position_condition_over_several_features(tmp_path):
+    text = with_position(POSITION.replace('"left_knee_angle_deg"', '["left_knee_angle_deg", "right_knee_angle_deg"]'))
+    (cond,) = load_exercise(write(tmp_path, text)).position
+    assert cond.features == ("left_knee_angle_deg", "right_knee_angle_deg") and cond.unit == "deg"
+    assert cond.inside_all([100.0, float("nan")]) is True  # the visible one decides
+    assert cond.inside_all([100.0, 130.0]) is False
+    assert cond.inside_all([float("nan"), float("nan")]) is None
+
+
+def test_position_conditions_allowed_in_reps_mode(tmp_path):
+    text = with_position().replace('mode = "hold"', 'mode = "reps"').replace(
+        "[hold]\ntarget_s = 20", '[reps]\nfeature = "thigh_depth_deg"\nenter_deg = 70\nexit_deg = 30')
+    assert len(load_exercise(write(tmp_path, text)).position) == 1
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("max_deg = 120", "max_deg = 200", r"my_stretch.toml: position\[0\].max_deg: must be <= 180"),
+        ('"left_knee_angle_deg"', '"left_knee_angel_deg"',
+         r"my_stretch.toml: position\[0\].feature: unknown feature 'left_knee_angel_deg'"),
+        ('"left_knee_angle_deg"', '["left_knee_angle_deg", "hip_below_knee_ratio"]',
+         r"position\[0\].feature: features left_knee_angle_deg, hip_below_knee_ratio mix units"),
+        ('"left_knee_angle_deg"', "[]", r"position\[0\].feature: must be a feature name or a list of 1 to 4"),
+        ("max_deg = 120", "max_ratio = 1.2", r"position\[0\].max_ratio: feature 'left_knee_angle_deg' is in deg"),
+        ("max_deg = 120\n", "", r"position\[0\].min_deg: give min_deg and/or max_deg"),
+        ("max_deg = 120", "min_deg = 130\nmax_deg = 120", r"position\[0\].max_deg: must be greater than min_deg"),
+        ("max_deg = 120", "min_deg = 100\nmax_deg = 120",
+         r"position\[0\].hysteresis_deg: must be less than half the range \(10\)"),
+        ('cue = "Kneel down"\n', "", r"position\[0\].cue: required key is missing"),
+        ('cue = "Kneel down"', 'cue = "Kneel down"\ndebounce_s = 0.5', r"position\[0\].debounce_s: unknown key"),
+        ('cue = "Kneel down"', 'cue = "Kneel down"\nenter_s = -1', r"position\[0\].enter_s: Input should be greater"),
+        ('cue = "Kneel down"', 'cue = "Kneel down"\nexit_s = 9', r"position\[0\].exit_s: Input should be less"),
+        ("[[position]]", "[position]", r"my_stretch.toml: position: Input should be a valid list"),
+    ],
+)
+def test_malformed_position_tables_name_file_key_and_problem(tmp_path, old, new, message):
+    text = with_position()
+    assert old in text
+    with pytest.raises(SpecError, match=message):
+        load_exercise(write(tmp_path, text.replace(old, new, 1)))
+
+
+def test_every_hold_exercise_declares_its_position():
+    for spec in list_exercises():
+        if spec.mode is Mode.HOLD:
+            assert spec.position, f"{spec.id}: no [[position]] conditions"
+            assert all(len(p.cue) >= 3 for p in spec.position)

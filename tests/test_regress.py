@@ -221,6 +221,26 @@ def test_broken_threshold_fails_landmark_only(tmp_path):
     assert [c.name for c in bad.checks if not c.ok] == ["fault knees_out[both]"]
 
 
+@pytest.mark.skipif(not (SAMPLES / "camel-good.expected.json").is_file(), reason="samples/ not generated")
+def test_position_conditions_decide_hold_time_landmark_only(tmp_path):
+    """camel-good passes; with its position condition dropped, standing in view counts as holding and the
+    hold time is far too long; with an unreachable one, nothing is timed."""
+    analyze = _landmark_analyze()
+    [ok] = run_regression(SAMPLES, only="camel-good", analyze=analyze)
+    assert ok.ok, format_table([ok])
+    text = (EXERCISES_DIR / "camel.toml").read_text()
+    start, end = text.index("[[position]]"), text.index("[[rules]]")
+    dropped = tmp_path / "no_position" / "camel.toml"
+    dropped.parent.mkdir()
+    dropped.write_text(text[:start] + text[end:])
+    [long] = run_regression(SAMPLES, only="camel-good", analyze=analyze, exercise_files=[dropped])
+    (check,) = [c for c in long.checks if not c.ok]
+    assert check.name == "hold_s[both]" and float(check.got) > float(check.expected.split("±")[0]) + 1.0
+    unreachable = _broken_copy(tmp_path, "camel", "max_deg = 115", "max_deg = 40")
+    [none] = run_regression(SAMPLES, only="camel-good", analyze=analyze, exercise_files=[unreachable])
+    assert [(c.name, c.got) for c in none.checks if not c.ok] == [("hold_s[both]", "0")]
+
+
 # --------------------------------------------------------------------------- the real thing (slow)
 
 

@@ -156,6 +156,28 @@ def test_a_fault_that_breaks_no_rule_is_refused():
         fault_intervals(SynthClip(perf, fps=10), loose)
 
 
+def test_expected_faults_only_count_in_position():
+    """The truth gates faults by the exercise's [[position]] like the tracker: a rule broken only out of
+    position is no fault, and a fault's onset lies inside a scripted hold."""
+    from formcheck.exercise_spec import PositionSpec
+    from formcheck.synth.truth import in_position
+
+    perf = build("camel", "fault")
+    spec = load_exercise("camel")
+    clip = SynthClip(perf, fps=10)
+    (fault,) = fault_intervals(clip, spec)
+    (hold,) = perf.truth.holds
+    assert hold.start_s < fault["onset_s"] < fault["end_s"] < hold.end_s
+    standing = next(clip.poses())
+    from formcheck.features import compute_features
+
+    assert not in_position(spec, compute_features(standing).values)
+    never = spec.model_copy(update={"position": [PositionSpec(feature="hips_vs_feet_deg", min_deg=90,
+                                                              cue="Stand on your head")]})
+    with pytest.raises(MotionError, match="never breaks rule 'thighs_vertical'.*while in position"):
+        fault_intervals(clip, never)
+
+
 def test_build_rejects_unknown():
     with pytest.raises(ValueError, match="unknown exercise 'plank'"):
         build("plank")

@@ -4,8 +4,11 @@ Reps and hold intervals come straight from the script. A fault's onset is
 when the true body (landmark-only poses, no model, no smoothing) first breaks
 the exercise rule inside the scripted fault episode, and it lasts until the
 body is back inside the rule's bounds; hold time is the time in position
-minus those intervals. If a scripted fault never breaks its rule the motion
-is wrong, and ``expected_result`` says so rather than writing a false answer.
+minus those intervals. Like the tracker, a rule counts only while the body is
+in the exercise position (every ``[[position]]`` condition of the exercise
+within its range) and, for reps, in the rule's phase. If a scripted fault
+never breaks its rule there, the motion (or the exercise file) is wrong, and
+``expected_result`` says so rather than writing a false answer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ..exercise_spec import ExerciseSpec, RuleSpec, load_exercise
 from ..features import compute_features
 from .clip import SynthClip
 
-__all__ = ["fault_intervals", "expected_result", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
+__all__ = ["fault_intervals", "expected_result", "in_position", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
            "DEFAULT_ONSET_TOLERANCE_S"]
 
 DEFAULT_HOLD_TOLERANCE_S = 0.5
@@ -35,8 +38,16 @@ def _violated(rule: RuleSpec, value: float) -> bool:
     return (lo is not None and value < lo) or (hi is not None and value > hi)
 
 
+def in_position(spec: ExerciseSpec, values: dict[str, float]) -> bool:
+    """The body is in the exercise position: every position condition within its range."""
+    return all(p.inside_all([values[name] for name in p.features]) for p in spec.position)
+
+
 def _applies(spec: ExerciseSpec, rule: RuleSpec, values: dict[str, float]) -> bool:
-    """Whether a rep-phase rule is checked at this frame (the phase read from the rep feature)."""
+    """Whether a rule is checked at this frame: in position, and for reps in the rule's phase
+    (read from the rep feature)."""
+    if not in_position(spec, values):
+        return False
     if spec.reps is None:
         return True
     from ..reps import RepCounter
@@ -60,7 +71,8 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
                and _violated(rule, values[rule.feature])]
         if not bad:
             raise MotionError(f"{perf.name}: the scripted fault '{fault.fault}' ({fault.start_s}-{fault.end_s} s) "
-                              f"never breaks rule '{rule.id}' ({rule.feature} outside {rule.bounds})")
+                              f"never breaks rule '{rule.id}' ({rule.feature} outside {rule.bounds}) "
+                              f"while in position and in the rule's phase")
         out.append({"rule": rule.id, "fault": fault.fault, "side": fault.side,
                     "onset_s": round(bad[0], 3), "end_s": round(bad[-1] + 1.0 / clip.fps, 3)})
     return out

@@ -1,0 +1,121 @@
+"""Is the person in the exercise position? (kneeling, seated, in a lunge, ...)
+
+An exercise file may declare ``[[position]]`` conditions (see
+``exercise_spec.PositionSpec``): a feature and an allowed range each. The
+person is in position once every condition has been met for its ``enter_s``
+(coming inside the range by its hysteresis), and leaves it as soon as one
+condition has been outside its range for its ``exit_s``. Until then the
+tracker only cues them into position: no hold time, no form faults, no reps.
+
+A condition that cannot be judged (a joint not visible, or no front/back leg
+because the feet are together) keeps its state for ``UNKNOWN_GRACE_S``, then
+counts as not met: a hidden knee for a moment does not end a hold, but
+standing up with the feet together does leave a lunge.
+
+An exercise without position conditions is always in position (the rules and
+the rep thresholds alone decide).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .exercise_spec import ExerciseSpec, PositionSpec
+from .features import Features
+from .verdict import Cue, CueKind, Severity
+
+__all__ = ["UNKNOWN_GRACE_S", "PositionCondition", "PositionResult", "PositionCheck"]
+
+UNKNOWN_GRACE_S = 0.5
+
+
+class PositionCondition:
+    """Debounced state of one position condition; starts out of position."""
+
+    def __init__(self, spec: PositionSpec) -> None:
+        self.spec = spec
+        self._lo, self._hi = spec.bounds
+        self._hyst = spec.hysteresis
+        self._enter_ms = spec.enter_s * 1000.0
+        self._exit_ms = spec.exit_s * 1000.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.inside = False
+        self._pending_since: int | None = None
+        self._unknown_since: int | None = None
+
+    def raw_inside(self, value: float) -> bool:
+        """Undebounced: inside the range, by the hysteresis when currently outside."""
+        margin = 0.0 if self.inside else self._hyst
+        if self._lo is not None and value < self._lo + margin:
+            return False
+        if self._hi is not None and value > self._hi - margin:
+            return False
+        return True
+
+    def values(self, features: Features) -> list[float]:
+        return [features.values[name] for name in self.spec.features]
+
+    def update(self, values: float | list[float], t_ms: int) -> bool:
+        """Advance to ``t_ms`` with the condition's feature value(s); returns the debounced state.
+        Every known value must be inside; with none known the state is kept for ``UNKNOWN_GRACE_S``."""
+        known = [v for v in ([values] if isinstance(values, (int, float)) else values) if math.isfinite(v)]
+        if not known:
+            self._pending_since = None
+            if self._unknown_since is None:
+                self._unknown_since = t_ms
+            if self.inside and t_ms - self._unknown_since >= max(self._exit_ms, UNKNOWN_GRACE_S * 1000.0):
+                self.inside = False
+            return self.inside
+        self._unknown_since = None
+        if all(self.raw_inside(v) for v in known) == self.inside:
+            self._pending_since = None
+            return self.inside
+        if self._pending_since is None:
+            self._pending_since = t_ms
+        if t_ms - self._pending_since >= (self._exit_ms if self.inside else self._enter_ms):
+            self.inside = not self.inside
+            self._pending_since = None
+        return self.inside
+
+
+@dataclass(frozen=True)
+class PositionResult:
+    ok: bool  # in position (always True without conditions)
+    cue: Cue | None  # the first failing condition's cue while not ok
+    failing: tuple[int, ...] = ()  # indices of the conditions not (yet) met
+    entered: bool = False  # came into position this frame
+    left: bool = False  # went out of position this frame
+
+
+class PositionCheck:
+    """All of an exercise's position conditions, frame by frame."""
+
+    def __init__(self, spec: ExerciseSpec) -> None:
+        self.conditions = [PositionCondition(p) for p in spec.position]
+        self.reset()
+
+    def reset(self) -> None:
+        for c in self.conditions:
+            c.reset()
+        self.ok = not self.conditions
+
+    def update(self, t_ms: int, features: Features) -> PositionResult:
+        if not self.conditions:
+            return PositionResult(True, None)
+        states = [c.update(c.values(features), t_ms) for c in self.conditions]
+        failing = tuple(i for i, inside in enumerate(states) if not inside)
+        was, self.ok = self.ok, not failing
+        cue = None if self.ok else Cue(self.conditions[failing[0]].spec.cue, CueKind.SETUP, Severity.MINOR)
+        return PositionResult(self.ok, cue, failing, entered=self.ok and not was, left=was and not self.ok)
+
+    @staticmethod
+    def check(spec: ExerciseSpec, features: Features) -> dict[int, str]:
+        """One pose on its own (no hysteresis or timing): condition index -> "pass" | "fail" | "unknown"."""
+        out = {}
+        for i, p in enumerate(spec.position):
+            inside = p.inside_all([features.values[name] for name in p.features])
+            out[i] = "unknown" if inside is None else "pass" if inside else "fail"
+        return out
