@@ -60,17 +60,9 @@ def live_session_factory(exercise: str | None, side: str, model: str) -> Callabl
     def make() -> Any:
         from formcheck.live import LiveSession
 
-        return LiveSession(exercise, model=model, **webapp.side_kwargs(LiveSession, side))
+        return LiveSession(exercise, model=model, side=side)
 
     return make
-
-
-@st.cache_resource
-def live_side_supported() -> bool:
-    """Whether the live session takes a working side (else it is always detected)."""
-    from formcheck.live import LiveSession
-
-    return bool(webapp.side_kwargs(LiveSession, "auto"))
 
 
 def live_status_line(snap: LiveSnapshot) -> str:

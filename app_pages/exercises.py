@@ -32,6 +32,10 @@ for spec in specs.values():
             st.markdown(f"**Counting:** a rep starts past {reps['enter_deg']:g} deg of `{reps['feature']}` "
                         f"and counts on the return past {reps['exit_deg']:g} deg; "
                         "a rep that never reaches depth is partial.")
+        positions = webapp.position_rows(data)
+        if positions:
+            st.markdown("**Getting into position** (nothing is timed or judged until all of these hold)")
+            st.table(pd.DataFrame(positions))
         rows = webapp.rule_rows(data)
         if rows:
             st.markdown("**What is checked**")

@@ -23,10 +23,8 @@ exercise_id = col_ex.selectbox(
     "Exercise", choices, format_func=lambda i: "Pose only (no exercise)" if i is None else specs[i].name,
     index=choices.index(wanted) if wanted in specs else (1 if specs else 0), key="live_exercise",
 )
-side_choice = common.live_side_supported()
-side = col_side.selectbox("Side", ["auto", "left", "right"], key="live_side", disabled=not side_choice,
-                          help="The working side; auto picks it from your position each frame."
-                          + ("" if side_choice else " (this version always picks it automatically)"))
+side = col_side.selectbox("Side", ["auto", "left", "right"], key="live_side",
+                          help="The working side of a one-sided stretch; auto picks it from your position.")
 model = col_model.selectbox("Model", ["lite", "full"], key="live_model",
                             help="lite is faster (keeps latency low); full is more accurate.")
 if exercise_id is not None:

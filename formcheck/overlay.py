@@ -199,6 +199,8 @@ def _panel_lines(verdict: FrameVerdict | None, hud: Hud, scale: float) -> list[_
         if not verdict.pose_found:
             lines.append(_Line("No person in view", WARN, body, dot=WARN))
         elif not verdict.setup_ok:
+            lines.append(_Line("Setting up", WARN, body, dot=WARN))
+        elif verdict.phase == "position":
             lines.append(_Line("Get into position", WARN, body, dot=WARN))
         else:
             detail = ", ".join(v for v in (verdict.view, verdict.phase) if v and v != "unknown")

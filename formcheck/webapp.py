@@ -35,6 +35,9 @@ __all__ = [
     "sample_clips",
     "fault_intervals",
     "side_table",
+    "rule_rows",
+    "position_rows",
+    "instructions_text",
 ]
 
 VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
@@ -182,37 +185,38 @@ def camera_setup_text(spec: dict[str, Any]) -> str:
     return f"{str(view).capitalize()} view. {text}" if view and text else text
 
 
+def _allowed(item: dict[str, Any]) -> str:
+    lo = next((item[k] for k in ("min_deg", "min_ratio") if item.get(k) is not None), None)
+    hi = next((item[k] for k in ("max_deg", "max_ratio") if item.get(k) is not None), None)
+    unit = " deg" if item.get("min_deg") is not None or item.get("max_deg") is not None else ""
+    if lo is not None and hi is not None:
+        return f"{lo:g} to {hi:g}{unit}"
+    if lo is not None:
+        return f">= {lo:g}{unit}"
+    if hi is not None:
+        return f"<= {hi:g}{unit}"
+    return ""
+
+
+def _features_text(feature: str | list[str]) -> str:
+    return ", ".join(feature) if isinstance(feature, list) else feature
+
+
 def rule_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
     """What each rule checks, as table rows: feature, allowed range, when, severity, cue."""
-    rows = []
-    for rule in spec.get("rules", []):
-        lo = next((rule[k] for k in ("min_deg", "min_ratio") if rule.get(k) is not None), None)
-        hi = next((rule[k] for k in ("max_deg", "max_ratio") if rule.get(k) is not None), None)
-        unit = " deg" if rule.get("min_deg") is not None or rule.get("max_deg") is not None else ""
-        if lo is not None and hi is not None:
-            allowed = f"{lo:g} to {hi:g}{unit}"
-        elif lo is not None:
-            allowed = f">= {lo:g}{unit}"
-        elif hi is not None:
-            allowed = f"<= {hi:g}{unit}"
-        else:
-            allowed = ""
-        rows.append({"rule": rule.get("id", ""), "feature": rule.get("feature", ""), "allowed": allowed,
-                     "phase": rule.get("phase", ""), "severity": rule.get("severity", ""),
-                     "cue when it fails": rule.get("cue", "")})
-    return rows
+    return [{"rule": rule.get("id", ""), "feature": _features_text(rule.get("feature", "")),
+             "allowed": _allowed(rule), "phase": rule.get("phase", ""), "severity": rule.get("severity", ""),
+             "cue when it fails": rule.get("cue", "")} for rule in spec.get("rules", [])]
+
+
+def position_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conditions that define being in the exercise position, as table rows."""
+    return [{"feature": _features_text(cond.get("feature", "")), "in position when": _allowed(cond),
+             "cue until then": cond.get("cue", "")} for cond in spec.get("position", [])]
 
 
 def instructions_text(spec: dict[str, Any]) -> str:
     return _first_text(spec, "instructions", "description")
-
-
-def side_kwargs(session_type: Any, side: str) -> dict[str, str]:
-    """``{"side": side}`` if the live session takes a side, else ``{}`` (auto)."""
-    import inspect
-
-    params = inspect.signature(session_type).parameters
-    return {"side": side} if "side" in params else {}
 
 
 @dataclass(frozen=True)

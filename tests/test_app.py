@@ -312,7 +312,8 @@ def test_exercises_page_lists_catalogue_with_setup_and_rules(env: dict[str, Any]
         assert any(spec.name in label for label in labels), spec.name
     body = texts(at)
     assert body.count("**Camera:**") == len(specs)
-    assert len(at.table) == sum(1 for s in specs if s.rules)
+    assert len(at.table) == sum(1 for s in specs if s.rules) + sum(1 for s in specs if s.position)
+    assert body.count("**Getting into position**") == sum(1 for s in specs if s.position)
 
 
 def test_history_page_empty_then_list_and_delete(env: dict[str, Any]) -> None:

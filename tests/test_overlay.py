@@ -212,3 +212,15 @@ def test_fast_enough_at_720p() -> None:
         draw_overlay(img, pose, v, hud)
         times.append(time.perf_counter() - t0)
     assert np.median(times) * 1000 < 10.0
+
+
+def test_status_dot_is_amber_until_in_position() -> None:
+    def status_colour(v: FrameVerdict) -> str:
+        panel = draw_overlay(frame(), None, v, Hud(title="Camel"))[:120, :60].astype(int)
+        amber = ((panel[..., 0] > 230) & (np.abs(panel[..., 1] - 170) < 20) & (panel[..., 2] < 70)).sum()
+        green = ((panel[..., 1] > 200) & (panel[..., 0] < 120) & (panel[..., 2] < 140)).sum()
+        return "amber" if amber > green else "green"
+
+    assert status_colour(verdict(phase="position")) == "amber"
+    assert status_colour(verdict(setup_ok=False, phase="setup")) == "amber"
+    assert status_colour(verdict(phase="hold")) == "green"

@@ -9,6 +9,7 @@ import pytest
 
 from formcheck import webapp
 from formcheck.errors import InputError
+from formcheck.exercise_spec import list_exercises, load_exercise
 
 
 def test_rtc_configuration_default_has_no_ice_servers() -> None:
@@ -135,8 +136,6 @@ def test_spec_texts_and_rule_rows() -> None:
 
 
 def test_spec_dict_of_real_specs() -> None:
-    from formcheck.exercise_spec import list_exercises
-
     for spec in list_exercises():
         data = webapp.spec_dict(spec)
         assert data["id"] == spec.id
@@ -146,12 +145,13 @@ def test_spec_dict_of_real_specs() -> None:
         webapp.spec_dict(42)
 
 
-def test_side_kwargs() -> None:
-    class WithSide:
-        def __init__(self, exercise: str, side: str = "auto") -> None: ...
-
-    class WithoutSide:
-        def __init__(self, exercise: str) -> None: ...
-
-    assert webapp.side_kwargs(WithSide, "left") == {"side": "left"}
-    assert webapp.side_kwargs(WithoutSide, "left") == {}
+def test_position_rows_list_every_condition() -> None:
+    for spec in list_exercises():
+        data = webapp.spec_dict(spec)
+        rows = webapp.position_rows(data)
+        assert len(rows) == len(data.get("position", []))
+        for row in rows:
+            assert row["in position when"] and row["cue until then"]
+    camel = webapp.position_rows(webapp.spec_dict(load_exercise("camel")))
+    assert camel[0]["feature"] == "left_knee_angle_deg, right_knee_angle_deg"
+    assert camel[0]["in position when"] == "<= 115 deg"

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         except SpecError as exc:
             print(f"invalid: {exc}", file=sys.stderr)
             return ExitCode.CHECK_FAILED
-        print(f"ok: {args.file}: '{spec.id}' ({spec.mode.value}, {len(spec.rules)} rules)")
+        print(f"ok: {args.file}: '{spec.id}' ({spec.mode.value}, {len(spec.position)} position conditions, "
+              f"{len(spec.rules)} rules)")
         return ExitCode.OK
     if args.action == "features":
         for name, feature in FEATURES.items():
