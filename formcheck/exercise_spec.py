@@ -202,10 +202,15 @@ class _RangeSpec(_Model):
     def hysteresis(self) -> float:
         return self.hysteresis_deg if self.unit == "deg" else self.hysteresis_ratio
 
-    def inside(self, value: float) -> bool:
-        """``value`` is within [min, max] (no hysteresis; False when unknown)."""
+    def inside(self, value: float, margin: float = 0.0) -> bool:
+        """``value`` is within [min + margin, max - margin] (False when unknown).
+
+        A margin of the hysteresis makes getting back into the range harder
+        than staying in it, so a value on the edge does not flicker.
+        """
         lo, hi = self.bounds
-        return math.isfinite(value) and (lo is None or value >= lo) and (hi is None or value <= hi)
+        return (math.isfinite(value) and (lo is None or value >= lo + margin)
+                and (hi is None or value <= hi - margin))
 
 
 class RuleSpec(_RangeSpec):

@@ -35,7 +35,6 @@ class PositionCondition:
 
     def __init__(self, spec: PositionSpec) -> None:
         self.spec = spec
-        self._lo, self._hi = spec.bounds
         self._hyst = spec.hysteresis
         self._enter_ms = spec.enter_s * 1000.0
         self._exit_ms = spec.exit_s * 1000.0
@@ -48,12 +47,7 @@ class PositionCondition:
 
     def raw_inside(self, value: float) -> bool:
         """Undebounced: inside the range, by the hysteresis when currently outside."""
-        margin = 0.0 if self.inside else self._hyst
-        if self._lo is not None and value < self._lo + margin:
-            return False
-        if self._hi is not None and value > self._hi - margin:
-            return False
-        return True
+        return self.spec.inside(value, 0.0 if self.inside else self._hyst)
 
     def values(self, features: Features) -> list[float]:
         return [features.values[name] for name in self.spec.features]

@@ -32,7 +32,6 @@ class RuleMonitor:
 
     def __init__(self, rule: RuleSpec) -> None:
         self.rule = rule
-        self._lo, self._hi = rule.bounds
         self._hyst = rule.hysteresis
         self._debounce_ms = rule.debounce_s * 1000.0
         self.reset()
@@ -43,12 +42,7 @@ class RuleMonitor:
 
     def violated(self, value: float) -> bool:
         """Raw (undebounced) violation, with hysteresis towards the current state."""
-        margin = self._hyst if self.faulting else 0.0
-        if self._lo is not None and value < self._lo + margin:
-            return True
-        if self._hi is not None and value > self._hi - margin:
-            return True
-        return False
+        return not self.rule.inside(value, self._hyst if self.faulting else 0.0)
 
     def update(self, value: float, t_ms: int, active: bool = True) -> RuleResult:
         rule_id = self.rule.id
