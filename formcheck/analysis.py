@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import cv2
 import numpy as np
 
 from .errors import OutputError
@@ -32,6 +33,11 @@ from .video_io import VideoReader, VideoWriter
 __all__ = ["AnalysisResult", "analyze_video", "FrameAnalysis", "FramePipeline"]
 
 Progress = Callable[[int, int | None], None]
+
+#: The annotated video is for watching in a page: a phone's 1080x1920 is drawn
+#: and encoded at 540x960, which keeps its cost well below the pose model's.
+#: The analysis itself always sees full-resolution frames.
+ANNOTATED_MAX_SIDE_PX = 960
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,18 @@ class _Outputs:
             self.video.close()
 
 
+def annotated_size(width: int, height: int, max_side_px: int = ANNOTATED_MAX_SIDE_PX) -> tuple[int, int]:
+    """Size of the annotated video: the input's, scaled down to ``max_side_px`` on its long side."""
+    scale = min(1.0, max_side_px / max(width, height))
+    return round(width * scale) // 2 * 2, round(height * scale) // 2 * 2
+
+
+def _fit(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    if (rgb.shape[1], rgb.shape[0]) == size:
+        return rgb
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
+
+
 def _landmarks_record(t_ms: int, pose: Pose | None) -> dict[str, Any]:
     if pose is None:
         return {"t_ms": t_ms, "pose": None}
@@ -185,10 +203,10 @@ def analyze_video(
     pipeline = FramePipeline(spec, side)
     builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
     hud = exercise_hud(spec)
+    video_size = annotated_size(info.width, info.height)
     outputs = None
     if out is not None:
-        outputs = _Outputs(out, sorted(compute_features(None).values), write_video, (info.width, info.height),
-                           info.fps)
+        outputs = _Outputs(out, sorted(compute_features(None).values), write_video, video_size, info.fps)
     interrupted = False
     try:
         with PoseEstimator(model) as estimator:
@@ -196,7 +214,9 @@ def analyze_video(
                                                            keep_pixels=outputs is not None and write_video)):
                 builder.add(frame.verdict)
                 if outputs is not None:
-                    annotated = draw_overlay(rgb, frame.pose, frame.verdict, hud) if rgb is not None else None
+                    annotated = None
+                    if rgb is not None:
+                        annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
                     outputs.add(frame, annotated)
                 if progress is not None:
                     progress(i + 1, info.frame_count)

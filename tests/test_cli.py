@@ -122,7 +122,7 @@ def test_analyze_real_squats_writes_all_outputs(shared_data, tmp_path):
     assert len(rows) == 65 and float(rows[-1]["t_s"]) == pytest.approx(12.8)
     assert len((out / "landmarks.jsonl").read_text().splitlines()) == 65
     video = VideoReader(out / "annotated.mp4")
-    assert (video.info.width, video.info.height) == (720, 1280)
+    assert (video.info.width, video.info.height) == (540, 960)  # scaled to 960 px on the long side
     assert sum(1 for _ in video) == 65
 
 
