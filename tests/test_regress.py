@@ -137,6 +137,84 @@ def test_allowed_rules_are_not_unexpected():
 # --------------------------------------------------------------------------- folder runner and output
 
 
+# --------------------------------------------------------------------------- known failures
+
+_KNOWN = {"exercise": "squat", "reps": {"both": 2}, "known_failure": "the model misplaces both ankles"}
+
+
+def _result(expected: dict, report: dict, **kw) -> ClipResult:
+    e = parse_expected(expected)
+    return ClipResult(Path("k.mp4"), Path("k.expected.json"), checks=compare(e, report),
+                      known_failure=e.known_failure, **kw)
+
+
+def test_parse_expected_known_failure():
+    assert parse_expected(_KNOWN).known_failure == "the model misplaces both ankles"
+    assert parse_expected({"exercise": "squat", "reps": {"both": 2}}).known_failure is None
+    for bad in ("", "  ", 3, True):
+        with pytest.raises(InputError, match="known_failure: must be a non-empty reason"):
+            parse_expected({**_KNOWN, "known_failure": bad}, "k.expected.json")
+
+
+@pytest.mark.parametrize("reps, marked, status, ok", [
+    (2, False, "ok", True),
+    (1, False, "FAIL", False),
+    (1, True, "XFAIL", True),  # known failure, still failing: does not fail the run
+    (2, True, "XPASS", True),  # known failure that passes: shown, so the marker gets removed
+])
+def test_known_failure_status(reps, marked, status, ok):
+    expected = dict(_KNOWN) if marked else {"exercise": "squat", "reps": {"both": 2}}
+    r = _result(expected, _report({"both": {"reps": reps}}))
+    assert (r.status, r.ok, r.passed) == (status, ok, reps == 2)
+
+
+def test_known_failure_that_cannot_be_analysed_still_fails():
+    r = ClipResult(Path("k.mp4"), Path("k.expected.json"), error="InputError: unreadable",
+                   known_failure="the model misplaces both ankles")
+    assert r.status == "FAIL" and not r.ok
+
+
+def test_known_failure_table_summary_and_junit():
+    ok = _result({"exercise": "squat", "reps": {"both": 2}}, _report({"both": {"reps": 2}}), elapsed_s=1.0)
+    xfail = _result(_KNOWN, _report({"both": {"reps": 1}}), elapsed_s=2.0)
+    xpass = _result(_KNOWN, _report({"both": {"reps": 2}}), elapsed_s=3.0)
+    table = format_table([ok, xfail])
+    rows = table.splitlines()
+    assert rows[3].endswith("XFAIL (the model misplaces both ankles)")
+    assert "k.mp4 (XFAIL): reps[both]: expected 2, got 1" in table
+    assert rows[-1] == "1/2 clips passed, 1 known failure (XFAIL) in 3.0 s"
+    assert format_table([ok, xpass]).splitlines()[-1] == (
+        "2/2 clips passed, 1 known failure passed (XPASS: remove the marker) in 4.0 s")
+    assert format_table([ok, xpass]).splitlines()[3].endswith("XPASS")
+    fail = _result({"exercise": "squat", "reps": {"both": 2}}, _report({"both": {"reps": 0}}))
+    assert format_table([ok, xfail, fail]).splitlines()[-1] == (
+        "1/3 clips passed, 1 known failure (XFAIL), 1 failed in 3.0 s")
+    suite = ET.fromstring(junit_xml([ok, xfail, xpass]))
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("3", "0", "1")
+    cases = suite.findall("testcase")
+    assert cases[1].find("skipped").get("message") == "known failure: the model misplaces both ankles"
+    assert cases[1].find("failure") is None and cases[2].find("skipped") is None
+
+
+def test_run_regression_carries_the_known_failure(tmp_path):
+    folder = _fake_folder(tmp_path, _KNOWN)
+    [result] = run_regression(folder, analyze=lambda *a: _report({"both": {"reps": 0}}))
+    assert result.known_failure == _KNOWN["known_failure"] and result.status == "XFAIL" and result.ok
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples/ not generated")
+def test_sample_known_failures_come_from_the_generator():
+    """Every known-failure marker in samples/ is written by the generator (regeneration keeps it)."""
+    from formcheck.synth.make_samples import sample_clips
+
+    clips = sample_clips()
+    for path in SAMPLES.glob("*.expected.json"):
+        name = path.name[: -len(".expected.json")]
+        marker = json.loads(path.read_text()).get("known_failure")
+        if name in clips:
+            assert marker == clips[name].performance.known_failure, name
+
+
 def _fake_folder(tmp_path: Path, expected: dict) -> Path:
     (tmp_path / "a.mp4").write_bytes(b"not decoded: the analysis is faked")
     (tmp_path / "a.expected.json").write_text(json.dumps(expected))
@@ -257,8 +335,11 @@ def test_regress_samples_end_to_end(tmp_path):
     n_clips = len(list(SAMPLES.glob("*.expected.json")))
     suite = ET.parse(junit).getroot()
     assert int(suite.get("tests")) == n_clips >= 20
-    assert run.stdout.splitlines()[-1].startswith(f"{n_clips - int(suite.get('failures'))}/{n_clips} clips passed")
+    known = int(suite.get("skipped"))  # known failures (XFAIL), each with its reason in the expected file
+    passed = n_clips - int(suite.get("failures")) - int(suite.get("errors")) - known
+    assert run.stdout.splitlines()[-1].startswith(f"{passed}/{n_clips} clips passed")
     assert run.returncode == 0, run.stdout
+    assert known <= 4, "more known failures than diagnosed: " + run.stdout
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     def progress(result: ClipResult) -> None:
         if not args.quiet:
-            state = "ok" if result.ok else "FAIL"
+            state = result.status
             print(f"  {result.name}: {state} ({result.elapsed_s:.1f} s)", file=sys.stderr, flush=True)
 
     results = run_regression(args.directory, model=args.model, only=args.only,

@@ -171,6 +171,9 @@ class Performance:
     view: str  # the camera view the exercise asks for
     description: str
     script: Script
+    #: Why the real pose model is known to fail this clip (what it gets wrong), diagnosed from its
+    #: landmarks against the truth; written to the expected file as "known_failure" (see samples/README.md).
+    known_failure: str | None = None
 
     @property
     def duration_s(self) -> float:
