@@ -170,7 +170,11 @@ class VideoWriter:
     """
 
     def __init__(self, path: str | Path, width: int, height: int, *, fps: float = 30.0,
-                 preset: str = "ultrafast", crf: int = 23, queue_size: int = 8) -> None:
+                 preset: str = "ultrafast", crf: int = 23, queue_size: int = 8,
+                 opencv_yuv: bool = True) -> None:
+        """``opencv_yuv=False`` converts RGB to YUV with FFmpeg's (slower) converter
+        instead; the sample clips were encoded that way, and regenerating them
+        must reproduce the committed files byte for byte."""
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise OutputError(f"{self.path}: cannot write the video (folder {self.path.parent} does not exist)")
@@ -187,6 +191,7 @@ class VideoWriter:
         self._stream.time_base = Fraction(1, 1000)
         self._stream.codec_context.time_base = Fraction(1, 1000)
         self._stream.options = {"preset": preset, "crf": str(crf)}
+        self._opencv_yuv = opencv_yuv
         self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=queue_size)
         self._error: BaseException | None = None
         self._last_pts = -1
@@ -202,10 +207,12 @@ class VideoWriter:
         try:
             while (item := self._queue.get()) is not None:
                 rgb, t_ms = item
-                # OpenCV's RGB->I420 is ~15x faster than letting libswscale convert rgb24 (0.6 vs 9 ms at 720p).
-                i420 = cv2.cvtColor(np.ascontiguousarray(rgb[: self._stream.height, : self._stream.width]),
-                                    cv2.COLOR_RGB2YUV_I420)
-                frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+                rgb = np.ascontiguousarray(rgb[: self._stream.height, : self._stream.width])
+                if self._opencv_yuv:
+                    # ~15x faster than libswscale from rgb24 (0.6 vs 9 ms at 720p).
+                    frame = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+                else:
+                    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                 frame.pts = max(int(t_ms), self._last_pts + 1)
                 frame.time_base = Fraction(1, 1000)
                 self._last_pts = frame.pts

@@ -116,11 +116,12 @@ def test_writer_into_missing_folder_is_output_error(tmp_path):
         VideoWriter(tmp_path / "no" / "such" / "dir" / "x.mp4", 64, 48)
 
 
-def test_writer_keeps_colours(tmp_path):
+@pytest.mark.parametrize("opencv_yuv", [True, False])
+def test_writer_keeps_colours(tmp_path, opencv_yuv):
     img = np.zeros((240, 320, 3), np.uint8)
     img[:, :160] = (200, 40, 40)
     img[:, 160:] = (30, 180, 90)
-    with VideoWriter(tmp_path / "c.mp4", 320, 240) as writer:
+    with VideoWriter(tmp_path / "c.mp4", 320, 240, opencv_yuv=opencv_yuv) as writer:
         for i in range(3):
             writer.write(img, i * 33)
     back = next(iter(VideoReader(tmp_path / "c.mp4"))).rgb.astype(int)

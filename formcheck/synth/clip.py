@@ -146,7 +146,7 @@ class SynthClip:
 
         video_path = Path(video_path)
         w, h = self.size
-        with VideoWriter(video_path, w, h, fps=self.fps, preset="medium", crf=crf) as writer:
+        with VideoWriter(video_path, w, h, fps=self.fps, preset="medium", crf=crf, opencv_yuv=False) as writer:
             for t_ms, rgb, _ in self.frames():
                 writer.write(rgb, t_ms)
         truth_path = video_path.with_name(video_path.stem + TRUTH_SUFFIX)
