@@ -204,7 +204,7 @@ class Renderer:
     # ----------------------------------------------------------------- head
     def _head(self, img: np.ndarray, sk: Skeleton) -> None:
         look, cam = self.look, self._cam
-        c, (fw, up, right) = sk.head_centre, sk.head_axes
+        c, (fw, up, _) = sk.head_centre, sk.head_axes
         rh = sk.shape.head_radius_m
         to_cam = cam.position_m - c
         to_cam /= np.linalg.norm(to_cam)
@@ -232,7 +232,7 @@ class Renderer:
 
     def _face(self, img: np.ndarray, sk: Skeleton, to_cam: np.ndarray) -> None:
         look, cam = self.look, self._cam
-        c, (fw, up, right) = sk.head_centre, sk.head_axes
+        c, (fw, up, _) = sk.head_centre, sk.head_axes
         rh = sk.shape.head_radius_m
         p = sk.landmarks
         f = cam.focal_px
