@@ -12,7 +12,7 @@ thread run alongside the model, and keeps memory flat whatever the length.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -101,27 +101,20 @@ def prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-@dataclass
 class _Outputs:
     """Files open during an analysis; closed (and thus kept) whatever happens."""
 
-    out_dir: Path
-    feature_names: list[str]
-    write_video: bool
-    video_size: tuple[int, int]
-    fps: float
-    paths: dict[str, Path] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        d = self.out_dir
-        self.paths = {"report": d / "report.json", "timeline": d / "timeline.csv", "landmarks": d / "landmarks.jsonl"}
+    def __init__(self, out_dir: Path, feature_names: list[str], video_size: tuple[int, int] | None,
+                 fps: float) -> None:
+        self.paths = {name: out_dir / file for name, file in
+                      (("report", "report.json"), ("timeline", "timeline.csv"), ("landmarks", "landmarks.jsonl"))}
         self._timeline_file = open(self.paths["timeline"], "w", newline="")
-        self.timeline = TimelineWriter(self._timeline_file, self.feature_names)
+        self.timeline = TimelineWriter(self._timeline_file, feature_names)
         self._landmarks_file = open(self.paths["landmarks"], "w")
         self.video: VideoWriter | None = None
-        if self.write_video:
-            self.paths["video"] = d / "annotated.mp4"
-            self.video = VideoWriter(self.paths["video"], *self.video_size, fps=self.fps)
+        if video_size is not None:
+            self.paths["video"] = out_dir / "annotated.mp4"
+            self.video = VideoWriter(self.paths["video"], *video_size, fps=fps)
 
     def add(self, frame: FrameAnalysis, annotated: np.ndarray | None) -> None:
         self.timeline.add(frame.verdict, frame.features)
@@ -204,25 +197,26 @@ def analyze_video(
     builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
     hud = exercise_hud(spec)
     video_size = annotated_size(info.width, info.height)
+    estimator = PoseEstimator(model)  # before any output file: a missing model leaves nothing behind
     outputs = None
     if out is not None:
-        outputs = _Outputs(out, sorted(compute_features(None).values), write_video, video_size, info.fps)
+        outputs = _Outputs(out, sorted(compute_features(None).values), video_size if write_video else None, info.fps)
     interrupted = False
     try:
-        with PoseEstimator(model) as estimator:
-            for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
-                                                           keep_pixels=outputs is not None and write_video)):
-                builder.add(frame.verdict)
-                if outputs is not None:
-                    annotated = None
-                    if rgb is not None:
-                        annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
-                    outputs.add(frame, annotated)
-                if progress is not None:
-                    progress(i + 1, info.frame_count)
+        for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
+                                                       keep_pixels=outputs is not None and write_video)):
+            builder.add(frame.verdict)
+            if outputs is not None:
+                annotated = None
+                if rgb is not None:
+                    annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
+                outputs.add(frame, annotated)
+            if progress is not None:
+                progress(i + 1, info.frame_count)
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        estimator.close()
         reader.close()
         if outputs is not None:
             outputs.close()

@@ -131,6 +131,7 @@ def test_missing_heavy_model_says_how_to_build_it(empty_room, tmp_path):
     result = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(empty_room), "--model", "heavy",
                              "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
     assert_clean_error(result, 3, "python models/build_models.py heavy")
+    assert not list((tmp_path / "o").iterdir())
 
 
 def test_malformed_exercise_file_is_refused_before_any_work(empty_room, tmp_path):
