@@ -173,8 +173,8 @@ class VideoWriter:
                  preset: str = "ultrafast", crf: int = 23, queue_size: int = 8,
                  opencv_yuv: bool = True) -> None:
         """``opencv_yuv=False`` converts RGB to YUV with FFmpeg's (slower) converter
-        instead; the sample clips were encoded that way, and regenerating them
-        must reproduce the committed files byte for byte."""
+        instead. The sample clips were encoded that way and two of their verdicts
+        sit close to a threshold, so regenerating them must keep it."""
         self.path = Path(path)
         if not self.path.parent.is_dir():
             raise OutputError(f"{self.path}: cannot write the video (folder {self.path.parent} does not exist)")

@@ -5,7 +5,8 @@
 For every clip it writes ``<name>.mp4`` (H.264), ``<name>.truth.json`` (the
 script's truth and every landmark's true 2D position per frame) and
 ``<name>.expected.json`` (what ``formcheck regress`` checks). The output is
-deterministic: the same code gives the same files.
+deterministic: the same code renders the same frames and truth (and, in
+practice, the same mp4 bytes).
 
 ``--check`` skips rendering and instead runs the engine on the landmark-only
 poses (no pixels, no model) and compares with the expected results: a fast
