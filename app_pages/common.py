@@ -11,6 +11,7 @@ import streamlit as st
 
 from formcheck import webapp
 from formcheck.errors import FormcheckError
+from formcheck.exercise_spec import ExerciseSpec, list_exercises
 from formcheck.history import History
 from formcheck.live_board import LiveSnapshot
 
@@ -21,39 +22,24 @@ def history() -> History:
     return History()
 
 
-@st.cache_data(show_spinner=False)
-def _exercise_dicts() -> dict[str, dict[str, Any]]:
-    from formcheck.exercise_spec import list_exercises
-
-    return {spec.id: webapp.spec_dict(spec) for spec in list_exercises()}
+@st.cache_resource
+def _exercises() -> dict[str, ExerciseSpec]:
+    return {spec.id: spec for spec in list_exercises()}
 
 
-class _Spec:
-    """A read-only view of an exercise spec's fields for the pages."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self.id = data["id"]
-        self.name = data.get("name", data["id"])
-
-
-def exercise_specs() -> dict[str, _Spec]:
+def exercise_specs() -> dict[str, ExerciseSpec]:
     try:
-        return {k: _Spec(v) for k, v in _exercise_dicts().items()}
-    except (ImportError, FormcheckError) as exc:
+        return _exercises()
+    except FormcheckError as exc:
         st.error(f"The exercise catalogue could not be loaded: {exc}")
         return {}
 
 
-def camera_setup(spec: _Spec) -> None:
+def camera_setup(spec: ExerciseSpec) -> None:
     """How to place the camera and do the exercise, before the camera starts."""
-    setup = webapp.camera_setup_text(spec.data)
-    if setup:
-        st.info(f"**Camera:** {setup}", icon=":material/photo_camera:")
-    instructions = webapp.instructions_text(spec.data)
-    if instructions:
-        with st.expander("How to do it"):
-            st.markdown(instructions)
+    st.info(f"**Camera:** {webapp.camera_setup_text(spec)}", icon=":material/photo_camera:")
+    with st.expander("How to do it"):
+        st.markdown(webapp.instructions_text(spec))
 
 
 def live_session_factory(exercise: str | None, side: str, model: str) -> Callable[[], Any]:
@@ -123,7 +109,7 @@ def show_live_summary(summary: dict[str, Any] | None, saved_id: int | None) -> N
         st.caption("Not saved to history (no exercise was selected).")
 
 
-def show_review(result: Any, label: str, spec: _Spec | None) -> None:
+def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
     """An analysis: video, headline numbers, charts, tables and downloads."""
     report = result.report
     st.subheader(f"Results: {label}")
@@ -168,11 +154,11 @@ def show_review(result: Any, label: str, spec: _Spec | None) -> None:
                                 key=f"download_{name}")
 
 
-def show_feature_charts(timeline: pd.DataFrame, report: dict[str, Any], spec: _Spec | None) -> None:
+def show_feature_charts(timeline: pd.DataFrame, report: dict[str, Any], spec: ExerciseSpec | None) -> None:
     import altair as alt
 
     features = webapp.timeline_feature_columns(list(timeline.columns))
-    charts = webapp.feature_charts(spec.data if spec else None, features)
+    charts = webapp.feature_charts(spec, features)
     if not charts:
         return
     st.markdown("**Key angles over time** (dashed: thresholds; shaded: fault intervals)")

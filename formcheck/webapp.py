@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .exercise_spec import ExerciseSpec, PositionSpec, RuleSpec
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -149,74 +150,35 @@ def side_table(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-# --- exercise specs as plain data for the pages ----------------------------------------------------
+# --- exercise specs as text and table rows for the pages ---------------------------------------------
 
 
-def spec_dict(spec: Any) -> dict[str, Any]:
-    """An exercise spec as plain data (a pydantic model, a dataclass or a dict)."""
-    if isinstance(spec, dict):
-        return dict(spec)
-    if hasattr(spec, "model_dump"):
-        return spec.model_dump(mode="json")
-    import dataclasses
-
-    if dataclasses.is_dataclass(spec):
-        return json.loads(json.dumps(dataclasses.asdict(spec), default=str))
-    raise TypeError(f"not an exercise spec: {type(spec).__name__}")
+def camera_setup_text(spec: ExerciseSpec) -> str:
+    return f"{spec.camera.view.value.capitalize()} view. {spec.camera.setup}"
 
 
-def _first_text(data: dict[str, Any], *keys: str) -> str:
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return "\n".join(f"{i}. {v}" for i, v in enumerate(value, 1))
-        if isinstance(value, dict):
-            text = _first_text(value, "text", "instructions", "setup", "description")
-            if text:
-                return text
-    return ""
+def instructions_text(spec: ExerciseSpec) -> str:
+    return "\n".join(f"{i}. {step}" for i, step in enumerate(spec.instructions, 1))
 
 
-def camera_setup_text(spec: dict[str, Any]) -> str:
-    text = _first_text(spec, "camera_setup", "camera", "setup")
-    view = spec.get("camera", {}).get("view") if isinstance(spec.get("camera"), dict) else None
-    return f"{str(view).capitalize()} view. {text}" if view and text else text
-
-
-def _allowed(item: dict[str, Any]) -> str:
-    lo = next((item[k] for k in ("min_deg", "min_ratio") if item.get(k) is not None), None)
-    hi = next((item[k] for k in ("max_deg", "max_ratio") if item.get(k) is not None), None)
-    unit = " deg" if item.get("min_deg") is not None or item.get("max_deg") is not None else ""
+def _allowed(item: RuleSpec | PositionSpec) -> str:
+    lo, hi = item.bounds
+    unit = " deg" if item.unit == "deg" else ""
     if lo is not None and hi is not None:
         return f"{lo:g} to {hi:g}{unit}"
-    if lo is not None:
-        return f">= {lo:g}{unit}"
-    if hi is not None:
-        return f"<= {hi:g}{unit}"
-    return ""
+    return f">= {lo:g}{unit}" if lo is not None else f"<= {hi:g}{unit}"
 
 
-def _features_text(feature: str | list[str]) -> str:
-    return ", ".join(feature) if isinstance(feature, list) else feature
-
-
-def rule_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+def rule_rows(spec: ExerciseSpec) -> list[dict[str, Any]]:
     """What each rule checks, as table rows: feature, allowed range, when, severity, cue."""
-    return [{"rule": rule.get("id", ""), "feature": _features_text(rule.get("feature", "")),
-             "allowed": _allowed(rule), "phase": rule.get("phase", ""), "severity": rule.get("severity", ""),
-             "cue when it fails": rule.get("cue", "")} for rule in spec.get("rules", [])]
+    return [{"rule": rule.id, "feature": rule.feature, "allowed": _allowed(rule), "phase": rule.phase.value,
+             "severity": rule.severity, "cue when it fails": rule.cue} for rule in spec.rules]
 
 
-def position_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+def position_rows(spec: ExerciseSpec) -> list[dict[str, Any]]:
     """The conditions that define being in the exercise position, as table rows."""
-    return [{"feature": _features_text(cond.get("feature", "")), "in position when": _allowed(cond),
-             "cue until then": cond.get("cue", "")} for cond in spec.get("position", [])]
-
-
-def instructions_text(spec: dict[str, Any]) -> str:
-    return _first_text(spec, "instructions", "description")
+    return [{"feature": ", ".join(cond.features), "in position when": _allowed(cond), "cue until then": cond.cue}
+            for cond in spec.position]
 
 
 @dataclass(frozen=True)
@@ -228,40 +190,22 @@ class FeatureChart:
     rules: tuple[str, ...]  # rule ids acting on this feature (their fault intervals are shaded)
 
 
-_THRESHOLD_WORDS = ("min", "max", "enter", "exit", "low", "high", "threshold", "target", "below", "above")
-
-
-def _walk_feature_dicts(node: Any, path: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """Every dict in the spec that names a ``feature``, with where it was found."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    if isinstance(node, dict):
-        if isinstance(node.get("feature"), str):
-            found.append((path, node))
-        for key, value in node.items():
-            found.extend(_walk_feature_dicts(value, f"{path}.{key}" if path else str(key)))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found.extend(_walk_feature_dicts(value, f"{path}[{i}]"))
-    return found
-
-
-def feature_charts(spec: dict[str, Any] | None, timeline_columns: list[str]) -> list[FeatureChart]:
-    """The features the spec's rules and counters use that the timeline has, in spec order."""
-    charts: dict[str, dict[str, Any]] = {}
-    for path, node in _walk_feature_dicts(spec or {}):
-        feature = node["feature"]
-        if feature not in timeline_columns:
-            continue
-        entry = charts.setdefault(feature, {"thresholds": [], "rules": []})
-        rule_id = node.get("id") or node.get("rule_id") or node.get("name")
-        if isinstance(rule_id, str) and rule_id not in entry["rules"]:
-            entry["rules"].append(rule_id)
-        owner = rule_id if isinstance(rule_id, str) else path.split(".")[0].split("[")[0]
-        for key, value in node.items():
-            if (isinstance(value, (int, float)) and not isinstance(value, bool)
-                    and key.endswith(("_deg", "_ratio")) and any(w in key for w in _THRESHOLD_WORDS)):
-                entry["thresholds"].append((f"{owner}: {key}", float(value)))
-    return [FeatureChart(f, tuple(e["thresholds"]), tuple(e["rules"])) for f, e in charts.items()]
+def feature_charts(spec: ExerciseSpec | None, timeline_columns: list[str]) -> list[FeatureChart]:
+    """The features the spec's rep counter and rules use that the timeline has, in spec order."""
+    if spec is None:
+        return []
+    charts: dict[str, tuple[list[tuple[str, float]], list[str]]] = {}
+    if spec.reps is not None:
+        charts[spec.reps.feature] = ([("reps: enter_deg", spec.reps.enter_deg),
+                                      ("reps: exit_deg", spec.reps.exit_deg)], [])
+    for rule in spec.rules:
+        thresholds, rules = charts.setdefault(rule.feature, ([], []))
+        rules.append(rule.id)
+        for bound, value in zip(("min", "max"), rule.bounds):
+            if value is not None:
+                thresholds.append((f"{rule.id}: {bound}_{rule.unit}", float(value)))
+    return [FeatureChart(feature, tuple(thresholds), tuple(rules))
+            for feature, (thresholds, rules) in charts.items() if feature in timeline_columns]
 
 
 def timeline_feature_columns(columns: list[str]) -> list[str]:

@@ -101,57 +101,35 @@ def test_tables() -> None:
     assert webapp.side_table({}) == [] and webapp.fault_intervals({}) == []
 
 
-SPEC = {
-    "id": "squat", "name": "Bodyweight squat", "mode": "reps",
-    "instructions": ["Stand tall.", "Sit back."],
-    "camera": {"view": "front", "setup": "Face the camera at hip height."},
-    "reps": {"feature": "thigh_depth_deg", "enter_deg": 70, "exit_deg": 35, "dead_band_deg": 5, "min_rep_s": 0.8},
-    "rules": [
-        {"id": "knees_out", "feature": "knee_ratio", "min_ratio": 0.75, "max_ratio": None, "min_deg": None,
-         "max_deg": None, "hysteresis_ratio": 0.05, "debounce_s": 0.3, "phase": "active", "cue": "Knees out",
-         "severity": "major"},
-        {"id": "trunk", "feature": "trunk_lean_deg", "min_deg": None, "max_deg": 45.0, "phase": "any",
-         "cue": "Chest up", "severity": "minor"},
-        {"id": "unseen", "feature": "not_in_timeline_deg", "max_deg": 10.0, "cue": "x", "severity": "info"},
-    ],
-}
-
-
 def test_feature_charts_take_thresholds_from_the_spec() -> None:
-    charts = webapp.feature_charts(SPEC, ["thigh_depth_deg", "knee_ratio", "trunk_lean_deg"])
-    assert [c.feature for c in charts] == ["thigh_depth_deg", "knee_ratio", "trunk_lean_deg"]
-    depth, knees, trunk = charts
+    squat = load_exercise("squat")
+    charts = webapp.feature_charts(squat, ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"])
+    assert [c.feature for c in charts] == ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"]
+    depth, knees, hips = charts
     assert depth.thresholds == (("reps: enter_deg", 70.0), ("reps: exit_deg", 35.0)) and depth.rules == ()
     assert knees.thresholds == (("knees_out: min_ratio", 0.75),) and knees.rules == ("knees_out",)
-    assert trunk.thresholds == (("trunk: max_deg", 45.0),)
+    assert hips.thresholds == (("hips_level: max_deg", 20.0),) and hips.rules == ("hips_level",)
+    assert [c.feature for c in webapp.feature_charts(squat, ["thigh_depth_deg"])] == ["thigh_depth_deg"]
     assert webapp.feature_charts(None, ["thigh_depth_deg"]) == []
 
 
 def test_spec_texts_and_rule_rows() -> None:
-    assert webapp.camera_setup_text(SPEC) == "Front view. Face the camera at hip height."
-    assert webapp.instructions_text(SPEC) == "1. Stand tall.\n2. Sit back."
-    rows = webapp.rule_rows(SPEC)
-    assert [r["allowed"] for r in rows] == [">= 0.75", "<= 45 deg", "<= 10 deg"]
-    assert rows[0]["cue when it fails"] == "Knees out"
-
-
-def test_spec_dict_of_real_specs() -> None:
+    squat = load_exercise("squat")
+    assert webapp.camera_setup_text(squat) == f"Front view. {squat.camera.setup}"
+    assert webapp.instructions_text(squat).splitlines()[0] == f"1. {squat.instructions[0]}"
+    rows = webapp.rule_rows(squat)
+    assert [r["allowed"] for r in rows] == [">= 0.75", "<= 20 deg"]
+    assert rows[0]["cue when it fails"] == "Push your knees out over your toes"
     for spec in list_exercises():
-        data = webapp.spec_dict(spec)
-        assert data["id"] == spec.id
-        assert webapp.camera_setup_text(data) and webapp.instructions_text(data)
-        assert len(webapp.rule_rows(data)) == len(spec.rules)
-    with pytest.raises(TypeError, match="not an exercise spec"):
-        webapp.spec_dict(42)
+        assert len(webapp.rule_rows(spec)) == len(spec.rules)
 
 
 def test_position_rows_list_every_condition() -> None:
     for spec in list_exercises():
-        data = webapp.spec_dict(spec)
-        rows = webapp.position_rows(data)
-        assert len(rows) == len(data.get("position", []))
+        rows = webapp.position_rows(spec)
+        assert len(rows) == len(spec.position)
         for row in rows:
             assert row["in position when"] and row["cue until then"]
-    camel = webapp.position_rows(webapp.spec_dict(load_exercise("camel")))
+    camel = webapp.position_rows(load_exercise("camel"))
     assert camel[0]["feature"] == "left_knee_angle_deg, right_knee_angle_deg"
     assert camel[0]["in position when"] == "<= 115 deg"
