@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import cv2
 import numpy as np
@@ -33,6 +33,7 @@ from .video_io import VideoReader, VideoWriter
 __all__ = ["AnalysisResult", "analyze_video", "FrameAnalysis", "FramePipeline"]
 
 Progress = Callable[[int, int | None], None]
+T = TypeVar("T")
 
 #: The annotated video is for watching in a page: a phone's 1080x1920 is drawn
 #: and encoded at 540x960, which keeps its cost well below the pose model's.
@@ -154,20 +155,27 @@ def _landmarks_record(t_ms: int, pose: Pose | None) -> dict[str, Any]:
     }
 
 
+def iter_pose_track(track: Iterable[tuple[int, Pose | None, T]], pipeline: FramePipeline
+                    ) -> Iterator[tuple[FrameAnalysis, T]]:
+    """Smooth a stream of (t_ms, pose, payload) and judge each frame once its look-ahead has passed."""
+    smoother: LookaheadSmoother[T] = LookaheadSmoother()
+
+    def finish(ready: list[tuple[int, Pose | None, Pose | None, T]]) -> Iterator[tuple[FrameAnalysis, T]]:
+        for t_ms, raw, smooth, payload in ready:
+            features, verdict = pipeline(t_ms, smooth)
+            yield FrameAnalysis(t_ms, raw, smooth, features, verdict), payload
+
+    for t_ms, pose, payload in track:
+        yield from finish(smoother.push(t_ms, pose, payload))
+    yield from finish(smoother.flush())
+
+
 def iter_analysis(reader: VideoReader, estimator: PoseEstimator, pipeline: FramePipeline, *,
                   keep_pixels: bool) -> Iterator[tuple[FrameAnalysis, np.ndarray | None]]:
     """Analyse a video stream frame by frame (in order, each after its look-ahead)."""
-    smoother: LookaheadSmoother[np.ndarray | None] = LookaheadSmoother()
-
-    def finish(ready: list[tuple[int, Pose | None, Pose | None, np.ndarray | None]]):
-        for t_ms, raw, smooth, rgb in ready:
-            features, verdict = pipeline(t_ms, smooth)
-            yield FrameAnalysis(t_ms, raw, smooth, features, verdict), rgb
-
-    for frame in reader:
-        pose = estimator.estimate(frame.rgb, frame.t_ms)
-        yield from finish(smoother.push(frame.t_ms, pose, frame.rgb if keep_pixels else None))
-    yield from finish(smoother.flush())
+    track = ((frame.t_ms, estimator.estimate(frame.rgb, frame.t_ms), frame.rgb if keep_pixels else None)
+             for frame in reader)
+    return iter_pose_track(track, pipeline)
 
 
 def analyze_video(

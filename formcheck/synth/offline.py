@@ -7,9 +7,9 @@ scripted motions against the exercise rules and to test the engine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from ..exercise_spec import ExerciseSpec, load_exercise
+from ..exercise_spec import ExerciseSpec
 from ..pose import Pose
 from ..report import ReportBuilder
 
@@ -19,22 +19,19 @@ __all__ = ["analyze_poses"]
 def analyze_poses(poses: Iterable[Pose | None], exercise: str | Path | ExerciseSpec, *,
                   model: str = "landmarks") -> dict[str, Any]:
     """The report.json dict for a pose track (``None`` = no pose in that frame)."""
-    from ..analysis import FramePipeline, LookaheadSmoother
+    from ..analysis import FramePipeline, iter_pose_track, resolve_exercise
 
-    spec = exercise if isinstance(exercise, ExerciseSpec) else load_exercise(exercise)
-    pipeline = FramePipeline(spec)
-    smoother: LookaheadSmoother[None] = LookaheadSmoother()
+    spec = resolve_exercise(exercise)
     builder = ReportBuilder(spec.id, model)
+    for frame, _ in iter_pose_track(_timed(poses), FramePipeline(spec)):
+        builder.add(frame.verdict)
+    return builder.build()
 
-    def finish(ready: list) -> None:
-        for t_ms, _raw, smooth, _ in ready:
-            _features, verdict = pipeline(t_ms, smooth)
-            builder.add(verdict)
 
+def _timed(poses: Iterable[Pose | None]) -> Iterator[tuple[int, Pose | None, None]]:
+    """A frame without a pose keeps the last known time (the scripts always start with a pose)."""
     t_ms = 0
     for pose in poses:
         if pose is not None:
             t_ms = pose.t_ms
-        finish(smoother.push(t_ms, pose, None))
-    finish(smoother.flush())
-    return builder.build()
+        yield t_ms, pose, None
