@@ -16,7 +16,7 @@ File layout (all keys are checked; unknown keys are rejected)::
     side_from = "none"            # none | front | back | support | lifted | twist
 
     [camera]
-    view = "front"                # side | front | any
+    views = ["front", "oblique"]  # side | front | oblique (30-60 deg off); recommended first
     setup = "Put the camera at hip height, ..."
 
     [reps]                        # only with mode = "reps"
@@ -29,15 +29,21 @@ File layout (all keys are checked; unknown keys are rejected)::
     [hold]                        # only with mode = "hold"
     target_s = 30
     max_dropout_s = 1.0           # pose lost shorter than this pauses the hold
-    max_pause_s = 5.0             # form broken longer than this ends the hold
+    max_pause_s = 5.0             # out of the stretch longer than this ends the hold
+    min_hold_s = 1.0              # a shorter hold is not a hold (not counted, not reported)
 
     [[position]]                  # optional: what "in the exercise position" means
     feature = "left_knee_angle_deg"   # min_/max_/hysteresis_ keys as in [[rules]]
     max_deg = 125                 # in position while the value is in range
     hysteresis_deg = 10           # out of position, come this far inside to get in
     enter_s = 0.2                 # in range this long before it counts (default 0.2)
-    exit_s = 0.2                  # out of range this long before it counts (default 0.2)
+    exit_s = 0.1                  # out of range this long before it counts (default 0.1)
     cue = "Kneel up on both knees"    # shown while this is the first failing condition
+
+    [[stretch]]                   # hold mode: what "in the stretch" means, beyond the position
+    feature = "back_thigh_from_vertical_deg"  # same keys as [[position]]
+    max_deg = -5                  # the hold clock runs only while every stretch condition holds
+    cue = "Shift your hips forward into the stretch"
 
     [[rules]]
     id = "knees_out"
@@ -49,13 +55,18 @@ File layout (all keys are checked; unknown keys are rejected)::
     cue = "Push your knees out over your toes"
     confirm = "Good, knees over toes"
     severity = "major"            # info | minor | major | safety
+    views = ["front"]             # judged only from these views (default: all the exercise's)
+    pauses_hold = true            # does this fault stop the hold clock (default: major and safety)
 
 Position conditions gate everything else: until all of them pass (after
 setup), the tracker is in the "position" phase and only cues the person into
 the position; no hold time accrues, no rule is checked and no rep is counted.
 They describe the gross position (kneeling, seated, in a lunge), loosely
 enough that every form fault the rules should catch still counts as in
-position; the rules judge the form inside it.
+position; the rules judge the form inside it. Stretch conditions (hold
+exercises) say when the person is actually in the stretch (kneeling upright
+is the position of the hip-flexor stretch, the hips shifted forward is the
+stretch): only then does hold time accrue.
 """
 
 from __future__ import annotations
@@ -99,9 +110,12 @@ class Mode(str, Enum):
 
 
 class View(str, Enum):
+    """Camera views, by how far the body is turned from facing the camera
+    (``features.view_of``): front < 30 deg, oblique 30-60 deg, side > 60 deg."""
+
     SIDE = "side"
     FRONT = "front"
-    ANY = "any"
+    OBLIQUE = "oblique"
 
 
 class Phase(str, Enum):
@@ -214,17 +228,34 @@ class _RangeSpec(_Model):
 
 
 class RuleSpec(_RangeSpec):
-    """A form rule: a feature that must stay in [min, max] while the rule's phase lasts."""
+    """A form rule: a feature that must stay in [min, max] while the rule's phase lasts.
+
+    ``views`` are the camera views the rule can be judged from (default: every view the
+    exercise supports); from another view it is "not checked from this angle", never a
+    fault. ``pauses_hold`` says whether the fault stops the hold clock (default: for
+    major and safety faults, which defeat the stretch; a minor cue is only a cue).
+    """
 
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
     debounce_s: Annotated[float, Field(ge=0, le=5)] = 0.3
     phase: Phase = Phase.ANY
     confirm: Annotated[str, Field(min_length=3, max_length=120)] | None = None
     severity: Literal["info", "minor", "major", "safety"] = "minor"
+    views: Annotated[list[View], Field(min_length=1)] | None = None
+    pauses_hold: bool | None = None
 
     @property
     def severity_level(self) -> Severity:
         return _SEVERITY[self.severity]
+
+    @property
+    def stops_hold(self) -> bool:
+        if self.pauses_hold is not None:
+            return self.pauses_hold
+        return self.severity_level >= Severity.MAJOR
+
+    def judged_from(self, view: str) -> bool:
+        return self.views is None or any(v.value == view for v in self.views)
 
 
 class PositionSpec(_RangeSpec):
@@ -290,11 +321,29 @@ class HoldSpec(_Model):
     target_s: Annotated[float, Field(gt=0, le=600)]
     max_dropout_s: Annotated[float, Field(ge=0, le=10)] = 1.0
     max_pause_s: Annotated[float, Field(ge=0, le=60)] = 5.0
+    min_hold_s: Annotated[float, Field(ge=0, le=60)] = 1.0
 
 
 class CameraSpec(_Model):
-    view: View
+    """``views``: the camera views the exercise can be judged from, the recommended one first."""
+
+    views: Annotated[list[View], Field(min_length=1, max_length=3)]
     setup: Annotated[str, Field(min_length=10)]
+
+    @field_validator("views")
+    @classmethod
+    def _distinct(cls, v: list[View]) -> list[View]:
+        if len(set(v)) != len(v):
+            raise ValueError("list each view once")
+        return v
+
+    @property
+    def view(self) -> View:
+        """The recommended view (the first listed)."""
+        return self.views[0]
+
+    def supports(self, view: str) -> bool:
+        return any(v.value == view for v in self.views)
 
 
 class ExerciseSpec(_Model):
@@ -309,6 +358,7 @@ class ExerciseSpec(_Model):
     reps: RepSpec | None = None
     hold: HoldSpec | None = None
     position: list[PositionSpec] = []
+    stretch: list[PositionSpec] = []
     rules: list[RuleSpec] = []
 
     @field_validator("required_landmarks")
@@ -332,8 +382,14 @@ class ExerciseSpec(_Model):
         if (self.sides == "each") != (self.side_from != "none"):
             raise ValueError("side_from: sides 'each' needs side_from (front|back|support|lifted|twist), "
                              "sides 'both' needs side_from 'none'")
+        if self.stretch and self.mode is not Mode.HOLD:
+            raise ValueError("stretch: only hold exercises time a stretch")
         seen: set[str] = set()
         for i, rule in enumerate(self.rules):
+            for view in rule.views or ():
+                if view not in self.camera.views:
+                    raise ValueError(f"rules[{i}].views: '{view.value}' is not one of the exercise's "
+                                     f"camera.views ({', '.join(v.value for v in self.camera.views)})")
             if rule.id in seen:
                 raise ValueError(f"rules[{i}].id: duplicate rule id '{rule.id}'")
             seen.add(rule.id)

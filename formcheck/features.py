@@ -148,6 +148,16 @@ def _defs() -> dict[str, FeatureDef]:
                    ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
         FeatureDef("hip_width_ratio", "hip-to-hip distance / torso length (small in a side view)",
                    ("LEFT_HIP", "RIGHT_HIP", "LEFT_SHOULDER", "RIGHT_SHOULDER")),
+        FeatureDef("body_yaw_deg",
+                   "which way the body faces the camera (world landmarks): 0 facing it, +-90 side-on "
+                   "(+ facing image left), 180 back to the camera",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
+        FeatureDef("side_on_weight_ratio",
+                   "how much the image-plane (2D) angles are trusted: 1 side-on, 0 front or oblique (3D used)",
+                   ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP")),
+        FeatureDef("hands_to_feet_ratio",
+                   "distance from the nearest wrist to the nearest heel or ankle / torso length (hands at the heels ~< 0.4)",
+                   ("LEFT_WRIST", "RIGHT_WRIST", "LEFT_HEEL", "RIGHT_HEEL", "LEFT_ANKLE", "RIGHT_ANKLE")),
         FeatureDef("facing_ratio",
                    "evidence of the facing direction: > 0 faces image right, < 0 image left, ~0 front view",
                    ("NOSE", "LEFT_EAR", "RIGHT_EAR", "LEFT_KNEE", "RIGHT_KNEE")),
@@ -287,13 +297,18 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
                      visibility_min: float = VISIBILITY_MIN) -> Features:
     """All registered features for one pose (all NaN when ``pose`` is None).
 
+    Angles come from the image (2D) when the person is side-on and from the
+    model's world landmarks (3D) when they face the camera or stand obliquely,
+    blended in between (``side_on_weight``): a knee bent towards the camera
+    looks straight in the image, and a trunk leaning towards it looks upright.
+
     ``t_ms`` is only needed when ``pose`` is None (otherwise ``pose.t_ms``).
     """
     values = dict.fromkeys(FEATURE_NAMES, math.nan)
     if pose is None:
         return Features(t_ms=int(t_ms) if t_ms is not None else 0, values=values)
     p = _visible_points(pose, visibility_min)
-    vis = pose.visibility
+    w = _visible_world(pose, p)
 
     mid_sh = _mid(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER])
     mid_hip = _mid(p[L.LEFT_HIP], p[L.RIGHT_HIP])
@@ -304,16 +319,20 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
 
     values["shoulder_width_ratio"] = _ratio(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER], torso)
     values["hip_width_ratio"] = _ratio(p[L.LEFT_HIP], p[L.RIGHT_HIP], torso)
+    values["body_yaw_deg"] = yaw = body_yaw_deg(pose.world_m)
+    values["side_on_weight_ratio"] = side_w = side_on_weight(yaw)
     facing_ratio = _facing_ratio(p, mid_ear, torso)
     values["facing_ratio"] = facing_ratio
     sign = math.copysign(1.0, facing_ratio) if abs(facing_ratio) >= FACING_MIN else math.nan
+    frame = _body_frame(pose.world_m, sign)
 
     trunk_up = float(segment_from_vertical_deg(mid_hip, mid_sh))
     head_up = float(segment_from_vertical_deg(mid_sh, mid_ear))
-    values["trunk_tilt_deg"] = abs(trunk_up)
-    values["trunk_lean_deg"] = trunk_lean = sign * trunk_up
-    values["head_lean_deg"] = sign * head_up
-    values["neck_trunk_deg"] = sign * _wrap_deg(head_up - trunk_up)
+    trunk3 = _trunk_3d(w, frame)
+    values["trunk_tilt_deg"] = _blend(abs(trunk_up), abs(trunk3["trunk_lean_deg"]), side_w)
+    values["trunk_lean_deg"] = trunk_lean = _blend(sign * trunk_up, trunk3["trunk_lean_deg"], side_w)
+    values["head_lean_deg"] = _blend(sign * head_up, trunk3["head_lean_deg"], side_w)
+    values["neck_trunk_deg"] = _blend(sign * _wrap_deg(head_up - trunk_up), trunk3["neck_trunk_deg"], side_w)
     values["shoulders_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]))
     values["hips_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_HIP], p[L.RIGHT_HIP]))
 
@@ -324,21 +343,30 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     mean_knee_y = np.nanmean([p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]]) if _any_finite(
         p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]) else math.nan
     values["hip_below_knee_ratio"] = (mid_hip[1] - mean_knee_y) / torso
-    values["thigh_depth_deg"] = _nanmean([_thigh_depth(p, side) for side in ("left", "right")])
+    values["thigh_depth_deg"] = _nanmean([_blend(_thigh_depth(p, side), _thigh_depth_3d(w, side), side_w)
+                                          for side in ("left", "right")])
     values["heel_lift_ratio"] = _nanmean(
         [(p[toe][1] - p[heel][1]) / torso for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
                                                            (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))])
-    values["torso_twist_deg"] = twist = _torso_twist_deg(pose, vis, visibility_min)
+    values["hands_to_feet_ratio"] = _hands_to_feet(p, torso)
+    values["torso_twist_deg"] = twist = _torso_twist_deg(pose, pose.visibility, visibility_min)
     values["torso_twist_abs_deg"] = abs(twist)
 
-    legs = {side: _leg(p, side, sign, trunk_lean) for side in ("left", "right")}
+    legs = {side: _blend_leg(_leg(p, side, sign, sign * trunk_up),
+                             _leg_3d(w, side, frame, trunk3["trunk_lean_deg"]), side_w)
+            for side in ("left", "right")}
     values["thighs_from_vertical_deg"] = _nanmean([legs[s]["thigh_from_vertical_deg"] for s in legs])
     for side in ("left", "right"):
         values[f"{side}_knee_angle_deg"] = legs[side]["knee_angle_deg"]
         values[f"{side}_hip_angle_deg"] = legs[side]["hip_angle_deg"]
 
-    roles = _assign_roles(p, sign, torso)
-    near_side, role_sides, near_evidence = _anatomical_sides(p, roles, sign, pose, torso)
+    if side_w >= 0.5 or frame is None:
+        roles = _assign_roles(p, sign, torso)
+        near_side, role_sides, near_evidence = _anatomical_sides(p, roles, sign, pose, torso)
+    else:
+        roles = _assign_roles_3d(w, frame)
+        near_side, near_evidence = "unknown", math.nan
+        role_sides = {role: (_OTHER[label] if frame.swapped else label) for role, label in roles.items()}
     for role, label in roles.items():
         for key, value in legs[label].items():
             values[f"{role}_{key}"] = value
@@ -346,6 +374,158 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     values = {name: float(value) for name, value in values.items()}
     return Features(t_ms=pose.t_ms, values=values, roles=roles, role_sides=role_sides,
                     near_side=near_side, facing=facing, near_evidence=near_evidence)
+
+
+# --------------------------------------------------------------------------- camera view and 3D
+
+
+#: Views by how far the body is turned from facing the camera (``body_yaw_deg`` folded to 0..90).
+FRONT_VIEW_MAX_DEG = 30.0
+SIDE_VIEW_MIN_DEG = 60.0
+#: Image angles are used alone from this far off the front (side-on) and not at all below
+#: ``SIDE_BLEND_FROM_DEG``; in between, the 2D and 3D values are blended linearly.
+SIDE_BLEND_FROM_DEG = 30.0
+SIDE_BLEND_TO_DEG = 50.0
+_DOWN = np.array([0.0, 1.0, 0.0])  # world y points down (camera axes)
+_UP = -_DOWN
+
+
+def body_yaw_deg(world_m: np.ndarray) -> float:
+    """How the body is turned to the camera, from the world landmarks' shoulder and hip
+    lines (their mean direction): 0 facing the camera, +-90 side-on (+ facing image
+    left), +-180 back to it. The model estimates these even for a hidden far side, so
+    the value exists whenever a pose does; it is the camera-independent way to tell
+    a front view from a side view (image widths also shrink with a leaning trunk)."""
+    w = np.asarray(world_m, float)
+    right = _unit(w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]) + _unit(w[L.RIGHT_HIP] - w[L.LEFT_HIP])
+    if not np.isfinite(right).all() or not np.hypot(right[0], right[2]) > 0:
+        return math.nan
+    return math.degrees(math.atan2(right[2], -right[0]))
+
+
+def off_front_deg(yaw_deg: float) -> float:
+    """0 when facing the camera or turned away from it, 90 side-on."""
+    a = abs(yaw_deg)
+    return min(a, 180.0 - a)
+
+
+def view_of(yaw_deg: float) -> str:
+    """"front" | "oblique" | "side" | "unknown" (no pose)."""
+    if not math.isfinite(yaw_deg):
+        return "unknown"
+    off = off_front_deg(yaw_deg)
+    return "front" if off < FRONT_VIEW_MAX_DEG else "side" if off > SIDE_VIEW_MIN_DEG else "oblique"
+
+
+def side_on_weight(yaw_deg: float) -> float:
+    """Weight of the image-plane value (1 side-on ... 0 from the front or obliquely)."""
+    if not math.isfinite(yaw_deg):
+        return 1.0
+    off = off_front_deg(yaw_deg)
+    return min(1.0, max(0.0, (off - SIDE_BLEND_FROM_DEG) / (SIDE_BLEND_TO_DEG - SIDE_BLEND_FROM_DEG)))
+
+
+@dataclass(frozen=True)
+class _BodyFrame:
+    """The person's forward direction in world coordinates (horizontal, unit length);
+    ``swapped`` when the model's left/right labels disagree with the image's facing."""
+
+    forward: np.ndarray
+    swapped: bool
+
+
+def _body_frame(world_m: np.ndarray, sign: float) -> _BodyFrame | None:
+    w = np.asarray(world_m, float)
+    right = _unit(w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]) + _unit(w[L.RIGHT_HIP] - w[L.LEFT_HIP])
+    forward = np.cross(_UP, right)
+    forward[1] = 0.0
+    forward = _unit(forward)
+    if not np.isfinite(forward).all():
+        return None
+    # seen obliquely, the forward direction has an image-x component that the image's own
+    # facing cues (nose, knees) must agree with; if not, the model swapped the labels
+    swapped = math.isfinite(sign) and abs(forward[0]) > 0.3 and math.copysign(1.0, forward[0]) != sign
+    return _BodyFrame(-forward if swapped else forward, swapped)
+
+
+def _signed_from(v: np.ndarray, ref: np.ndarray, frame: _BodyFrame | None) -> float:
+    """Angle of ``v`` from ``ref`` in the body's sagittal plane, + towards forward."""
+    if frame is None or not np.isfinite(v).all():
+        return math.nan
+    return math.degrees(math.atan2(float(v @ frame.forward), float(v @ ref)))
+
+
+def _trunk_3d(w: np.ndarray, frame: _BodyFrame | None) -> dict[str, float]:
+    mid_sh = _mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER])
+    mid_hip = _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP])
+    mid_ear = _mid(w[L.LEFT_EAR], w[L.RIGHT_EAR])
+    trunk = _signed_from(mid_sh - mid_hip, _UP, frame)
+    head = _signed_from(mid_ear - mid_sh, _UP, frame)
+    return {"trunk_lean_deg": trunk, "head_lean_deg": head, "neck_trunk_deg": _wrap_deg(head - trunk)}
+
+
+def _leg_3d(w: np.ndarray, side: str, frame: _BodyFrame | None, trunk_lean: float) -> dict[str, float]:
+    hip, knee, ankle = (w[i] for i in _LEG[side][:3])
+    shoulder = w[L.LEFT_SHOULDER if side == "left" else L.RIGHT_SHOULDER]
+    if np.isnan(shoulder).any():
+        shoulder = w[L.RIGHT_SHOULDER if side == "left" else L.LEFT_SHOULDER]
+    thigh = _signed_from(knee - hip, _DOWN, frame)
+    return {
+        "knee_angle_deg": float(joint_angle_deg(hip, knee, ankle)),
+        "hip_angle_deg": float(joint_angle_deg(shoulder, hip, knee)),
+        "thigh_from_vertical_deg": thigh,
+        "shin_from_vertical_deg": _signed_from(knee - ankle, _UP, frame),
+        "hip_flexion_deg": thigh + trunk_lean,
+    }
+
+
+def _thigh_depth_3d(w: np.ndarray, side: str) -> float:
+    thigh = w[_LEG[side][1]] - w[_LEG[side][0]]
+    return float(joint_angle_deg(thigh, np.zeros(3), _DOWN))
+
+
+def _assign_roles_3d(w: np.ndarray, frame: _BodyFrame) -> dict[str, str]:
+    """front/back from how far each foot lies along the forward direction (any view)."""
+    torso = float(np.linalg.norm(_mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) - _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP])))
+    left, right = _leg_point(w, "left"), _leg_point(w, "right")
+    ahead = float((left - right) @ frame.forward)
+    if not (torso > 0 and math.isfinite(ahead) and abs(ahead) >= LEGS_APART * torso):
+        return {}
+    front = "left" if ahead > 0 else "right"
+    return {"front": front, "back": _OTHER[front]}
+
+
+def _blend(v2d: float, v3d: float, side_w: float) -> float:
+    """The image value side-on, the world value otherwise; whichever is known when one is not."""
+    if not math.isfinite(v3d) or (side_w >= 1.0 and math.isfinite(v2d)):
+        return v2d
+    if not math.isfinite(v2d) or side_w <= 0.0:
+        return v3d
+    return side_w * v2d + (1.0 - side_w) * v3d
+
+
+def _blend_leg(leg2d: dict[str, float], leg3d: dict[str, float], side_w: float) -> dict[str, float]:
+    return {key: _blend(leg2d[key], leg3d[key], side_w) for key in leg2d}
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else np.full_like(v, np.nan, dtype=float)
+
+
+def _visible_world(pose: Pose, visible_xy: np.ndarray) -> np.ndarray:
+    """World points, NaN wherever the image point is not visible (the same gate as 2D)."""
+    w = np.array(pose.world_m, dtype=float, copy=True)
+    w[np.isnan(visible_xy).any(axis=1)] = np.nan
+    return w
+
+
+def _hands_to_feet(p: np.ndarray, torso: float) -> float:
+    wrists = [p[L.LEFT_WRIST], p[L.RIGHT_WRIST]]
+    feet = [p[L.LEFT_HEEL], p[L.RIGHT_HEEL], p[L.LEFT_ANKLE], p[L.RIGHT_ANKLE]]
+    d = [float(np.linalg.norm(a - b)) for a in wrists for b in feet]
+    d = [x for x in d if math.isfinite(x)]
+    return min(d) / torso if d else math.nan
 
 
 def _visible_points(pose: Pose, visibility_min: float) -> np.ndarray:

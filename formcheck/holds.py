@@ -1,9 +1,14 @@
-"""Hold timing: good-form seconds accrue only while every hold rule passes.
+"""Hold timing: the one definition of a hold, used by the live timer and the report alike.
 
-A hold starts on the first passing frame. Losing the person (no pose, setup
-lost) for less than ``max_dropout_s`` pauses it; broken form pauses it for up
-to ``max_pause_s``; longer gaps end it. Switching sides ends it. Totals are
-kept per side; reaching ``target_s`` within one hold is an event.
+A hold is time in the stretch on one side. It starts on the first frame in the
+stretch with good form; time accrues only while that lasts. Stepping out of
+the stretch, or a fault that defeats it, pauses the hold for up to
+``max_pause_s``; losing the person (no pose) pauses it for up to
+``max_dropout_s``; a longer gap, or a change of side, ends it. So a
+demonstrator who pulses in and out of a stretch every few seconds makes one
+hold whose time is the time actually spent in the stretch. A hold that ends
+with less than ``min_hold_s`` of good-form time was not a hold (a pass through
+the position on the way in or out): it is neither counted nor reported.
 """
 
 from __future__ import annotations
@@ -11,17 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .exercise_spec import HoldSpec
+from .verdict import HoldRecord
 
-__all__ = ["HoldSegment", "HoldTimer"]
+__all__ = ["HoldTimer"]
 
 
 @dataclass
-class HoldSegment:
+class _Open:
     side: str
     start_ms: int
     end_ms: int
     good_form_s: float = 0.0
+    announced: bool = False
     target_reached: bool = False
+
+    def record(self) -> HoldRecord:
+        return HoldRecord(self.side, round(self.start_ms / 1000.0, 3), round(self.end_ms / 1000.0, 3),
+                          round(self.good_form_s, 3))
 
 
 class HoldTimer:
@@ -30,47 +41,66 @@ class HoldTimer:
         self.reset()
 
     def reset(self) -> None:
-        self.totals_s: dict[str, float] = {}
-        self.holds: list[HoldSegment] = []
-        self.current: HoldSegment | None = None
+        self.finished: list[HoldRecord] = []
+        self._done_s: dict[str, float] = {}
+        self._open: _Open | None = None
         self.holding = False
         self._last_ms: int | None = None
-        self._last_good_ms = 0
+
+    @property
+    def current(self) -> HoldRecord | None:
+        """The hold under way, once it has lasted ``min_hold_s`` (before that it may be a pass-through)."""
+        return self._open.record() if self._counted(self._open) else None
 
     @property
     def current_s(self) -> float:
-        return self.current.good_form_s if self.current else 0.0
+        return self._open.good_form_s if self._open is not None else 0.0
+
+    @property
+    def totals_s(self) -> dict[str, float]:
+        """Seconds held per side: finished holds plus the current one once it counts."""
+        totals = dict(self._done_s)
+        if self._counted(self._open):
+            totals[self._open.side] = totals.get(self._open.side, 0.0) + self._open.good_form_s
+        return totals
+
+    def _counted(self, hold: _Open | None) -> bool:
+        return hold is not None and hold.good_form_s >= self.spec.min_hold_s - 1e-9
 
     def update(self, t_ms: int, side: str, present: bool, passing: bool) -> list[str]:
-        """Advance to ``t_ms``; returns events ("hold_start:left", "target:left", "hold_end:left")."""
+        """Advance to ``t_ms``; returns events ("hold_start:left", "target:left", "hold_end:left").
+
+        ``present``: the person is seen; ``passing``: in the stretch with good form."""
         events: list[str] = []
-        good = present and passing
-        cur = self.current
-        if cur is not None and good and side != cur.side:
+        cur = self._open
+        if cur is not None and passing and side != cur.side:
             events += self._end()
             cur = None
-        if good:
+        if passing:
             if cur is None:
-                cur = self.current = HoldSegment(side, t_ms, t_ms)
-                self.holds.append(cur)
-                events.append(f"hold_start:{side}")
+                cur = self._open = _Open(side, t_ms, t_ms)
             elif self.holding and self._last_ms is not None:
-                dt_s = (t_ms - self._last_ms) / 1000.0
-                cur.good_form_s += dt_s
-                self.totals_s[side] = self.totals_s.get(side, 0.0) + dt_s
-            self.totals_s.setdefault(side, 0.0)
-            cur.end_ms = self._last_good_ms = t_ms
+                cur.good_form_s += (t_ms - self._last_ms) / 1000.0
+            if not cur.announced and self._counted(cur):
+                cur.announced = True
+                events.append(f"hold_start:{side}")
+            cur.end_ms = t_ms
             if not cur.target_reached and cur.good_form_s >= self.spec.target_s - 1e-9:
                 cur.target_reached = True
                 events.append(f"target:{side}")
         elif cur is not None:
             limit_s = self.spec.max_pause_s if present else self.spec.max_dropout_s
-            if (t_ms - self._last_good_ms) / 1000.0 >= limit_s:
+            if (t_ms - cur.end_ms) / 1000.0 >= limit_s:
                 events += self._end()
-        self.holding = good
+        self.holding = passing
         self._last_ms = t_ms
         return events
 
     def _end(self) -> list[str]:
-        cur, self.current = self.current, None
-        return [f"hold_end:{cur.side}"] if cur else []
+        cur, self._open = self._open, None
+        if not self._counted(cur):
+            return []
+        assert cur is not None
+        self.finished.append(cur.record())
+        self._done_s[cur.side] = self._done_s.get(cur.side, 0.0) + cur.good_form_s
+        return [f"hold_end:{cur.side}"]

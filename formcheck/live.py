@@ -72,6 +72,8 @@ class LiveSession:
                                                "p95": round(float(np.percentile(latencies, 95)), 1)})
 
     def reset(self) -> None:
+        """Start a new session with the same model: whoever is in view now is followed."""
+        self._estimator.forget_person()
         self._smoother.reset()
         self._pipeline = FramePipeline(self.spec, self.side)
         self._builder.reset()

@@ -18,6 +18,7 @@ import numpy as np
 
 from .errors import InputError
 from .landmarks import Landmark
+from .person import PersonTracker
 
 __all__ = ["ModelVariant", "Pose", "PoseEstimator", "ModelMissingError", "model_path", "MODELS_DIR"]
 
@@ -71,6 +72,15 @@ class Pose:
         return self.xy_px[landmark]
 
 
+def _to_pose(image_lms: list, world_lms: list, t_ms: int, image_size: tuple[int, int]) -> Pose:
+    """One person's MediaPipe landmarks as a :class:`Pose` (normalised coordinates to pixels)."""
+    width, height = image_size
+    xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=float)
+    visibility = np.array([lm.visibility or 0.0 for lm in image_lms], dtype=float)
+    world = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=float)
+    return Pose(t_ms=t_ms, image_size=image_size, xy_px=xy, visibility=visibility, world_m=world)
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Mute the C++ log lines MediaPipe and TFLite print while starting up.
@@ -105,6 +115,7 @@ class PoseEstimator:
         self,
         variant: ModelVariant | str = ModelVariant.FULL,
         *,
+        num_poses: int = 2,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
@@ -115,7 +126,7 @@ class PoseEstimator:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path(self.variant))),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            num_poses=num_poses,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -124,9 +135,25 @@ class PoseEstimator:
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_t_ms = -1
         self._warmed_up = False
+        self._person = PersonTracker()
 
     def estimate(self, rgb: np.ndarray, t_ms: int) -> Pose | None:
-        """Landmarks of the most prominent person, or None when nobody is found."""
+        """Landmarks of the person this estimator follows, or None when they are not found.
+
+        The first person found (the largest and most central) is followed from
+        then on; someone else walking through the view never takes over while
+        they are still matched (see :mod:`formcheck.person`).
+        """
+        poses = self.estimate_all(rgb, t_ms)
+        return self._person.select(poses, self._last_t_ms)
+
+    def forget_person(self) -> None:
+        """Let the next frame pick whom to follow afresh (a new session with the same model)."""
+        self._person.reset()
+
+    def estimate_all(self, rgb: np.ndarray, t_ms: int) -> list[Pose]:
+        """Landmarks of every person found (up to ``num_poses``), in the model's order, which
+        is not stable between frames; an empty list when nobody is found."""
         import mediapipe as mp
 
         t_ms = max(int(t_ms), self._last_t_ms + 1)
@@ -138,15 +165,9 @@ class PoseEstimator:
             with _native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, t_ms)
             self._warmed_up = True
-        if not result.pose_landmarks:
-            return None
         height, width = rgb.shape[:2]
-        image_lms = result.pose_landmarks[0]
-        world_lms = result.pose_world_landmarks[0]
-        xy = np.array([(lm.x * width, lm.y * height) for lm in image_lms], dtype=float)
-        visibility = np.array([lm.visibility or 0.0 for lm in image_lms], dtype=float)
-        world = np.array([(lm.x, lm.y, lm.z) for lm in world_lms], dtype=float)
-        return Pose(t_ms=t_ms, image_size=(width, height), xy_px=xy, visibility=visibility, world_m=world)
+        return [_to_pose(image_lms, world_lms, t_ms, (width, height))
+                for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks)]
 
     def close(self) -> None:
         self._landmarker.close()

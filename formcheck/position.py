@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .exercise_spec import ExerciseSpec, PositionSpec
+from .exercise_spec import PositionSpec
 from .features import Features
 from .verdict import Cue, CueKind, Severity
 
@@ -79,16 +79,15 @@ class PositionCondition:
 class PositionResult:
     ok: bool  # in position (always True without conditions)
     cue: Cue | None  # the first failing condition's cue while not ok
-    failing: tuple[int, ...] = ()  # indices of the conditions not (yet) met
-    entered: bool = False  # came into position this frame
-    left: bool = False  # went out of position this frame
+    seen: bool = True  # every condition had a known value this frame (not only remembered)
 
 
 class PositionCheck:
-    """All of an exercise's position conditions, frame by frame."""
+    """A set of conditions met together, frame by frame: an exercise's position
+    (``spec.position``) or its stretch (``spec.stretch``)."""
 
-    def __init__(self, spec: ExerciseSpec) -> None:
-        self.conditions = [PositionCondition(p) for p in spec.position]
+    def __init__(self, conditions: list[PositionSpec]) -> None:
+        self.conditions = [PositionCondition(p) for p in conditions]
         self.reset()
 
     def reset(self) -> None:
@@ -96,20 +95,27 @@ class PositionCheck:
             c.reset()
         self.ok = not self.conditions
 
+    def update_out(self) -> PositionResult:
+        """The person is not even in position: every condition starts over."""
+        self.reset()
+        return PositionResult(self.ok, None)
+
     def update(self, t_ms: int, features: Features) -> PositionResult:
         if not self.conditions:
             return PositionResult(True, None)
-        states = [c.update(c.values(features), t_ms) for c in self.conditions]
+        values = [c.values(features) for c in self.conditions]
+        states = [c.update(v, t_ms) for c, v in zip(self.conditions, values)]
         failing = tuple(i for i, inside in enumerate(states) if not inside)
-        was, self.ok = self.ok, not failing
+        self.ok = not failing
         cue = None if self.ok else Cue(self.conditions[failing[0]].spec.cue, CueKind.SETUP, Severity.MINOR)
-        return PositionResult(self.ok, cue, failing, entered=self.ok and not was, left=was and not self.ok)
+        seen = all(any(math.isfinite(x) for x in v) for v in values)
+        return PositionResult(self.ok, cue, seen)
 
     @staticmethod
-    def check(spec: ExerciseSpec, features: Features) -> dict[int, str]:
+    def check(conditions: list[PositionSpec], features: Features) -> dict[int, str]:
         """One pose on its own (no hysteresis or timing): condition index -> "pass" | "fail" | "unknown"."""
         out = {}
-        for i, p in enumerate(spec.position):
+        for i, p in enumerate(conditions):
             inside = p.inside_all([features.values[name] for name in p.features])
             out[i] = "unknown" if inside is None else "pass" if inside else "fail"
         return out

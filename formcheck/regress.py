@@ -28,7 +28,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .errors import FormcheckError, InputError
 from .exercise_spec import ExerciseSpec, load_exercise
@@ -43,8 +43,9 @@ EXPECTED_SUFFIX = ".expected.json"
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 DEFAULT_ONSET_TOLERANCE_S = 0.5
-_KEYS = {"exercise", "reps", "partial_reps", "hold_s", "hold_tolerance_s", "faults", "onset_tolerance_s",
-         "allowed_rules", "known_failure", "description", "source", "notes"}
+_KEYS = {"exercise", "video", "reps", "partial_reps", "hold_s", "hold_tolerance_s", "holds", "faults",
+         "onset_tolerance_s", "allowed_rules", "known_failure", "description", "source", "notes"}
+_HOLD_KEYS = {"side", "start_s", "end_s"}
 _FAULT_KEYS = {"rule", "side", "onset_s", "note"}
 
 
@@ -66,6 +67,7 @@ class Expected:
     onset_tolerance_s: float = DEFAULT_ONSET_TOLERANCE_S
     allowed_rules: tuple[str, ...] = ()
     known_failure: str | None = None  # why the pose model is known to fail this clip
+    holds: tuple[tuple[str, float, float], ...] = ()  # (side, start_s, end_s) of each hold seen in the clip
 
 
 def _fail(where: str, message: str) -> InputError:
@@ -124,6 +126,16 @@ def parse_expected(data: Any, where: str = "<expected>") -> Expected:
     allowed = data.get("allowed_rules", [])
     if not isinstance(allowed, list) or not all(isinstance(r, str) for r in allowed):
         raise _fail(where, "allowed_rules: must be a list of rule ids")
+    holds = []
+    for i, h in enumerate(data.get("holds", [])):
+        key = f"holds[{i}]"
+        if not isinstance(h, dict) or set(h) != _HOLD_KEYS:
+            raise _fail(where, f"{key}: must be a table with exactly side, start_s and end_s")
+        if h["side"] not in ("left", "right", "both") or not all(
+                isinstance(h[k], (int, float)) and not isinstance(h[k], bool) for k in ("start_s", "end_s")) or (
+                not 0 <= h["start_s"] < h["end_s"]):
+            raise _fail(where, f"{key}: side left|right|both and 0 <= start_s < end_s (seconds)")
+        holds.append((h["side"], float(h["start_s"]), float(h["end_s"])))
     known = data.get("known_failure")
     if known is not None and (not isinstance(known, str) or not known.strip()):
         raise _fail(where, "known_failure: must be a non-empty reason (what the pose model gets wrong)")
@@ -137,6 +149,7 @@ def parse_expected(data: Any, where: str = "<expected>") -> Expected:
         onset_tolerance_s=_positive(data, "onset_tolerance_s", DEFAULT_ONSET_TOLERANCE_S, where),
         allowed_rules=tuple(allowed),
         known_failure=known,
+        holds=tuple(holds),
     )
 
 
@@ -192,7 +205,19 @@ def compare(expected: Expected, report: dict, spec: ExerciseSpec | None = None) 
                 continue
             checks.append(Check(f"hold_s[{side}]", f"{_fmt_s(exp)}±{_fmt_s(tol)}", _fmt_s(round(got, 2)),
                                 abs(exp - got) <= tol + 1e-9))
+    checks += _compare_holds(expected, report.get("holds", []))
     checks += _compare_faults(expected, report.get("faults", []), spec)
+    return checks
+
+
+def _compare_holds(expected: Expected, reported: list[dict]) -> list[Check]:
+    """Each hold seen in the clip is found in the report: a reported hold on that side that
+    overlaps it (the seconds are compared by ``hold_s``; this checks the timing)."""
+    checks = []
+    for side, start, end in expected.holds:
+        found = [h for h in reported if h["side"] == side and h["start_s"] < end and h["end_s"] > start]
+        got = ", ".join(f"{_fmt_s(h['start_s'])}-{_fmt_s(h['end_s'])}" for h in found) or "none"
+        checks.append(Check(f"hold {side} {_fmt_s(start)}-{_fmt_s(end)}s", "overlapping hold", got, bool(found)))
     return checks
 
 
@@ -241,6 +266,7 @@ class ClipResult:
     elapsed_s: float = 0.0
     report: dict | None = None
     known_failure: str | None = None  # from the expected file: a diagnosed pose-model failure
+    skipped: str | None = None  # why the clip was not run (its video is kept elsewhere and was not found)
 
     @property
     def passed(self) -> bool:
@@ -249,8 +275,10 @@ class ClipResult:
 
     @property
     def status(self) -> str:
-        """"ok", "FAIL", "XFAIL" (known failure, failing) or "XPASS" (known failure, passing).
-        A clip that cannot be analysed at all is "FAIL" even when marked."""
+        """"ok", "FAIL", "XFAIL" (known failure, failing), "XPASS" (known failure, passing) or
+        "SKIP" (video not found). A clip that cannot be analysed at all is "FAIL" even when marked."""
+        if self.skipped is not None:
+            return "SKIP"
         if self.known_failure is None or self.error is not None:
             return "ok" if self.passed else "FAIL"
         return "XPASS" if self.passed else "XFAIL"
@@ -265,20 +293,40 @@ class ClipResult:
         return self.clip.name
 
 
-def find_clips(directory: str | Path) -> list[tuple[Path, Path]]:
-    """(video, expected file) pairs in ``directory``, sorted by name. An expected file
-    without a video is an error (a typo would otherwise silently drop a check)."""
+def find_clips(directory: str | Path, video_dirs: Iterable[str | Path] = ()) -> list[tuple[Path, Path]]:
+    """(video, expected file) pairs in ``directory``, sorted by name.
+
+    An expected file naming its ``video`` (clips that may not be redistributed are kept
+    outside the repository) finds it beside itself or in ``video_dirs``; when it is in
+    none of them the pair names it beside the expected file and the clip is skipped.
+    Otherwise the video has the expected file's stem and must be beside it: a missing
+    one is an error (a typo would otherwise silently drop a check)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: not a folder")
     pairs = []
     for expected in sorted(directory.glob(f"*{EXPECTED_SUFFIX}")):
+        named = _named_video(expected)
+        if named is not None:
+            found = [d / named for d in (directory, *map(Path, video_dirs)) if (d / named).is_file()]
+            pairs.append((found[0] if found else directory / named, expected))
+            continue
         stem = expected.name[: -len(EXPECTED_SUFFIX)]
         videos = [directory / f"{stem}{ext}" for ext in VIDEO_EXTENSIONS if (directory / f"{stem}{ext}").is_file()]
         if not videos:
             raise InputError(f"{expected}: no video named {stem}{{{','.join(VIDEO_EXTENSIONS)}}} beside it")
         pairs.append((videos[0], expected))
     return pairs
+
+
+def _named_video(expected: Path) -> str | None:
+    """The file name in the expected file's ``video`` key (None when absent or unreadable:
+    the file's own errors are reported when the clip runs)."""
+    try:
+        video = json.loads(expected.read_text(encoding="utf-8")).get("video")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(video).name if isinstance(video, str) and video else None
 
 
 def resolve_spec(exercise: str, expected_path: Path, overrides: dict[str, ExerciseSpec]) -> ExerciseSpec:
@@ -309,7 +357,7 @@ def _video_analyzer(out_dir: Path | None) -> Analyze:
 
 def run_regression(directory: str | Path, *, model: str = "full", only: str | None = None,
                    exercise_files: list[str | Path] = (), analyze: Analyze | None = None,
-                   out_dir: str | Path | None = None,
+                   out_dir: str | Path | None = None, video_dirs: Iterable[str | Path] = (),
                    on_result: Callable[[ClipResult], None] | None = None) -> list[ClipResult]:
     """Analyse and compare every clip in ``directory`` (``only``: a glob on the clip name
     without extension, e.g. ``squat-*``).
@@ -317,17 +365,24 @@ def run_regression(directory: str | Path, *, model: str = "full", only: str | No
     ``exercise_files`` replace the packaged exercise with the same id (to try a
     changed rule on every clip that uses it). ``out_dir`` keeps each clip's
     report.json, timeline.csv and landmarks.jsonl in ``out_dir/<clip>/``.
+    ``video_dirs`` are searched for videos that expected files name (``find_clips``).
     ``analyze(video, spec, model) -> report dict`` replaces the real pipeline (tests).
     """
     overrides = {spec.id: spec for spec in (load_exercise(Path(p)) for p in exercise_files)}
     analyze = analyze or _video_analyzer(Path(out_dir) if out_dir is not None else None)
     results = []
-    pairs = [p for p in find_clips(directory) if only is None or fnmatch.fnmatchcase(p[0].stem, only)]
+    pairs = [p for p in find_clips(directory, video_dirs) if only is None or fnmatch.fnmatchcase(p[0].stem, only)]
     if not pairs:
         raise InputError(f"{directory}: no clips with a {EXPECTED_SUFFIX} file"
                          + (f" matching '{only}'" if only else ""))
     for video, expected_path in pairs:
         result = ClipResult(video, expected_path)
+        if not video.is_file():
+            result.skipped = f"video {video.name} not found beside the expected file or in the video folders"
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            continue
         t0 = time.perf_counter()
         try:
             expected = load_expected(expected_path)
@@ -368,7 +423,10 @@ def summary_line(results: list[ClipResult]) -> str:
     xfail = sum(r.status == "XFAIL" for r in results)
     xpass = sum(r.status == "XPASS" for r in results)
     failed = sum(r.status == "FAIL" for r in results)
-    parts = [f"{passed}/{len(results)} clips passed"]
+    skipped = sum(r.status == "SKIP" for r in results)
+    parts = [f"{passed}/{len(results) - skipped} clips passed"]
+    if skipped:
+        parts.append(f"{skipped} skipped (video not found)")
     if xfail:
         parts.append(f"{xfail} known failure{'s' if xfail != 1 else ''} (XFAIL)")
     if xpass:
@@ -386,6 +444,9 @@ def format_table(results: list[ClipResult]) -> str:
     for r in results:
         if r.error:
             rows.append((r.name, "", f"ERROR {r.error}", "FAIL"))
+            continue
+        if r.skipped:
+            rows.append((r.name, "", r.skipped, "SKIP"))
             continue
         rows.append((r.name, _summary(r.checks, "expected"), _summary(r.checks, "got"), _state(r)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
@@ -414,12 +475,14 @@ def junit_xml(results: list[ClipResult], *, name: str = "formcheck.regress") -> 
     suite = ET.Element("testsuite", name=name, tests=str(len(results)),
                        failures=str(sum(1 for r in results if r.error is None and not r.ok)),
                        errors=str(sum(1 for r in results if r.error is not None)),
-                       skipped=str(sum(1 for r in results if r.status == "XFAIL")),
+                       skipped=str(sum(1 for r in results if r.status in ("XFAIL", "SKIP"))),
                        time=f"{sum(r.elapsed_s for r in results):.3f}")
     for r in results:
         case = ET.SubElement(suite, "testcase", classname=name, name=r.name, time=f"{r.elapsed_s:.3f}")
         if r.error is not None:
             ET.SubElement(case, "error", message=r.error).text = r.error
+        elif r.skipped is not None:
+            ET.SubElement(case, "skipped", message=r.skipped)
         elif r.status == "XFAIL":
             bad = [f"{c.name}: expected {c.expected}, got {c.got}" for c in r.checks if not c.ok]
             ET.SubElement(case, "skipped", message=f"known failure: {r.known_failure}").text = "\n".join(bad)

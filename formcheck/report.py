@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,19 +20,6 @@ from .verdict import FrameVerdict
 __all__ = ["ReportBuilder", "TimelineWriter", "REPORT_SCHEMA_PATH", "write_json"]
 
 REPORT_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "report.schema.json"
-
-#: A hold survives a short break in good form (a wobble, a missed frame) up to this long.
-HOLD_BREAK_S = 1.0
-
-
-@dataclass
-class _OpenHold:
-    side: str
-    start_s: float
-    last_s: float
-    start_hold_s: float
-    good_form_s: float
-
 
 @dataclass
 class _OpenFault:
@@ -46,8 +33,8 @@ class _OpenFault:
 class ReportBuilder:
     """Accumulates verdicts frame by frame; ``build()`` can be called at any time.
 
-    Holds are intervals of accruing hold time on one side, merged across
-    breaks shorter than ``HOLD_BREAK_S``; faults are intervals during which a
+    Holds are the tracker's own (``holds.HoldTimer``: the live timer and the
+    report share one definition); faults are intervals during which a
     (debounced) fault stayed active.
     """
 
@@ -64,7 +51,6 @@ class ReportBuilder:
         self._last_s = 0.0
         self._last: FrameVerdict | None = None
         self._holds: list[dict[str, Any]] = []
-        self._open_hold: _OpenHold | None = None
         self._faults: list[dict[str, Any]] = []
         self._open_faults: dict[tuple[str, str], _OpenFault] = {}
 
@@ -74,37 +60,10 @@ class ReportBuilder:
             self._first_s = t_s
         self.frames += 1
         self.frames_with_pose += int(verdict.pose_found)
-        self._track_hold(verdict, t_s)
+        if verdict.hold_ended is not None:
+            self._holds.append(asdict(verdict.hold_ended))
         self._track_faults(verdict, t_s)
         self._last, self._last_s = verdict, t_s
-
-    def _track_hold(self, verdict: FrameVerdict, t_s: float) -> None:
-        hold = self._open_hold
-        if hold is not None:
-            hold.good_form_s = verdict.hold_s.get(hold.side, 0.0) - hold.start_hold_s
-            broken = verdict.side not in (hold.side, "unknown") or t_s - hold.last_s > HOLD_BREAK_S
-            if broken:
-                self._close_hold()
-                hold = None
-        if verdict.holding:
-            if hold is None:
-                side = verdict.side
-                before = self._last.hold_s.get(side, 0.0) if self._last else 0.0
-                self._open_hold = _OpenHold(side, self._last_s if self._last else t_s, t_s, before, 0.0)
-                self._open_hold.good_form_s = verdict.hold_s.get(side, 0.0) - before
-            else:
-                hold.last_s = t_s
-
-    def _close_hold(self) -> None:
-        hold = self._open_hold
-        if hold is not None and hold.good_form_s > 0:
-            self._holds.append({
-                "side": hold.side,
-                "start_s": round(hold.start_s, 3),
-                "end_s": round(hold.last_s, 3),
-                "good_form_s": round(hold.good_form_s, 3),
-            })
-        self._open_hold = None
 
     def _track_faults(self, verdict: FrameVerdict, t_s: float) -> None:
         active = {(f.rule_id, f.side): f for f in verdict.faults}
@@ -132,10 +91,8 @@ class ReportBuilder:
         """The report so far, with open holds and faults closed at the last frame."""
         holds = list(self._holds)
         faults = list(self._faults)
-        if self._open_hold is not None and self._open_hold.good_form_s > 0:
-            h = self._open_hold
-            holds.append({"side": h.side, "start_s": round(h.start_s, 3), "end_s": round(h.last_s, 3),
-                          "good_form_s": round(h.good_form_s, 3)})
+        if self._last is not None and self._last.hold_open is not None:
+            holds.append(asdict(self._last.hold_open))
         for f in self._open_faults.values():
             faults.append({"rule": f.rule, "cue": f.cue, "side": f.side,
                            "start_s": round(f.start_s, 3), "end_s": round(self._last_s, 3)})

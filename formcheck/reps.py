@@ -1,34 +1,57 @@
-"""Rep counting: a two-threshold state machine on one angle.
+"""Rep counting: a two-threshold state machine on one angle, calibrated to the person.
 
-Phases: ``start`` (at the top, past the exit threshold), ``moving`` (left the
-start by more than the dead band), ``bottom`` (past the enter threshold).
-A rep counts on the return to ``start`` from ``bottom`` when it lasted at
-least ``min_rep_s``; a return from ``moving`` without reaching the bottom is a
-partial rep, counted separately, when it lasted at least half of ``min_rep_s``
-(``PARTIAL_MIN_FRACTION``; a shorter dip is a wobble, e.g. the angle jittering as the person steps into the rep,
-and is ignored). The side of a rep is decided at the bottom: the side seen
-most often there (the legs are furthest apart and the geometry clearest),
-or over the whole rep when the bottom gave none; a frame whose leg labels
-flip as the rep starts or ends therefore cannot move the rep to the other
-side. The counter arms only after it has seen the
-start position, so a person who walks in crouched is not counted. Unknown
-values (NaN) leave the state unchanged. Thresholds work in either direction
-(enter above exit, e.g. thigh depth, or below, e.g. knee angle).
+Phases: ``start`` (at the top), ``moving`` (left the top by more than the dead
+band), ``bottom`` (past the exercise's depth threshold, ``enter_deg``). A rep
+counts on the return to ``start`` from ``bottom`` when it lasted at least
+``min_rep_s``; a return from ``moving`` without reaching the bottom is a
+partial rep when it went at least ``PARTIAL_MIN_DEG`` down and lasted half of
+``min_rep_s`` (a shorter or smaller dip is a wobble).
+
+Where the top is, is learned from the person: real people rarely straighten
+fully between reps (a split squat's front knee comes back to ~150 deg, not
+the 165 of a rendered performer), so "back at the start" is reached once the
+angle has come back ``RETURN_FRACTION`` of the way from this rep's deepest
+point towards the person's own top (the crest of their last start phase).
+That threshold never goes looser than ``MIN_GAP_DEG`` short of the depth
+threshold nor stricter than the file's ``exit_deg``. The depth a rep must reach
+stays the file's ``enter_deg``: a shallow attempt is a partial rep, whatever
+the person's habit. The counter arms on the file's ``exit_deg`` or after the
+value has stayed well above the bottom for ``ARM_S``, so a person who walks
+in crouched is not counted. Samples pass a short median filter first, so a
+one-frame glitch (a leg-label swap) neither ends a rep nor sets the top.
+
+The side of a rep is decided at the bottom: the side seen most often there
+(the legs are furthest apart and the geometry clearest), or over the whole
+rep when the bottom gave none. Unknown values (NaN) leave the state
+unchanged. Thresholds work in either direction (enter above exit, e.g. thigh
+depth, or below, e.g. knee angle).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
+import statistics
+from collections import Counter, deque
 from dataclasses import dataclass
 
-from .exercise_spec import RepSpec
+from .exercise_spec import MIN_REP_SPAN_DEG, RepSpec
 
-__all__ = ["RepEvent", "RepCounter", "PARTIAL_MIN_FRACTION"]
+__all__ = ["RepEvent", "RepCounter", "PARTIAL_MIN_FRACTION", "RETURN_FRACTION"]
 
 #: A dip that returns without reaching the bottom is a partial rep only if it lasted this
-#: fraction of ``min_rep_s``; shorter ones are angle wobble (e.g. as the person steps into a lunge).
+#: fraction of ``min_rep_s`` and went at least ``PARTIAL_MIN_DEG`` down from the top.
 PARTIAL_MIN_FRACTION = 0.5
+PARTIAL_MIN_DEG = MIN_REP_SPAN_DEG / 2
+#: Back at the start once the angle has returned this fraction of the way from the rep's
+#: deepest point to the person's top...
+RETURN_FRACTION = 0.35
+#: ... but always at least this far (degrees) short of the depth threshold.
+MIN_GAP_DEG = 15.0
+#: Arm after the value has stayed at least ``MIN_REP_SPAN_DEG`` short of the bottom this long.
+ARM_S = 0.5
+#: Samples are median-filtered over this window (at most ``MEDIAN_MAX`` samples).
+MEDIAN_WINDOW_S = 0.2
+MEDIAN_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -54,15 +77,20 @@ class RepCounter:
         self._start_ms = 0
         self._sides: Counter[str] = Counter()  # sides seen during the rep
         self._bottom_sides: Counter[str] = Counter()  # ... while at the bottom
+        self._recent: deque[tuple[int, float]] = deque(maxlen=MEDIAN_MAX)
+        self._top = math.inf  # the person's top (depth units): crest of the last start phase
+        self._deepest = -math.inf  # deepest point of the rep under way
+        self._steady_since: int | None = None
 
-    def arm(self, value_deg: float) -> None:
+    def arm(self, value_deg: float, t_ms: int) -> None:
         """Watch without counting (while setup settles): learn that the person
         is at the start position, so a rep begun during settling is counted."""
-        if math.isfinite(value_deg) and self.phase == "unknown" and self._sign * value_deg <= self._exit:
-            self.phase = "start"
+        depth = self._filtered(value_deg, t_ms)
+        if self.phase == "unknown" and math.isfinite(depth) and self._armed_by(depth, t_ms):
+            self._enter_start(depth)
 
     def phase_of(self, value_deg: float) -> str:
-        """The phase a single still value shows: start | moving | bottom | unknown."""
+        """The phase a single still value shows, by the file's thresholds: start | moving | bottom | unknown."""
         if not math.isfinite(value_deg):
             return "unknown"
         depth = self._sign * value_deg
@@ -72,45 +100,83 @@ class RepCounter:
     def in_rep(self) -> bool:
         return self.phase in ("moving", "bottom")
 
+    @property
+    def return_depth(self) -> float:
+        """The depth (sign-normalised) at or above which the rep under way is back at the start."""
+        if not math.isfinite(self._top) or not math.isfinite(self._deepest):
+            return self._exit
+        learned = self._top + RETURN_FRACTION * (self._deepest - self._top)
+        return min(max(learned, self._exit), self._enter - MIN_GAP_DEG)
+
     def update(self, value_deg: float, t_ms: int, side: str | None = "both") -> RepEvent | None:
         """One sample; ``side`` is this frame's working side (None or "unknown": not seen)."""
         known = side not in (None, "unknown")
         if self.in_rep and known:
             self._sides[side] += 1
-        if not math.isfinite(value_deg):
+        depth = self._filtered(value_deg, t_ms)
+        if not math.isfinite(depth):
             return None
-        depth = self._sign * value_deg
         if self.phase == "unknown":
-            if depth <= self._exit:
-                self.phase = "start"
+            if self._armed_by(depth, t_ms):
+                self._enter_start(depth)
             return None
         if self.phase == "start":
-            if depth >= self._exit + self.spec.dead_band_deg:
-                self.phase, self._start_ms = "moving", t_ms
+            self._top = min(self._top, depth)
+            if depth >= self._top + self.spec.dead_band_deg:
+                self.phase, self._start_ms, self._deepest = "moving", t_ms, depth
                 self._sides = Counter({side: 1} if known else {})
                 self._bottom_sides = Counter()
             if depth >= self._enter:
                 self.phase = "bottom"
                 self._count_bottom(side)
             return None
+        self._deepest = max(self._deepest, depth)
         if depth >= self._enter:
             self.phase = "bottom"
             self._count_bottom(side)
             return None
-        if depth > self._exit:
+        if depth > self.return_depth:
             return None
-        # back at the start
-        reached, self.phase = self.phase == "bottom", "start"
+        return self._finish(depth, t_ms)
+
+    def _finish(self, depth: float, t_ms: int) -> RepEvent | None:
+        """Back at the start: a rep, a partial rep, or a wobble."""
+        reached = self.phase == "bottom"
+        went_deg = self._deepest - self._top
+        self._enter_start(depth)
         sides = self._bottom_sides or self._sides
         rep_side = sides.most_common(1)[0][0] if sides else "unknown"
         duration_ms = t_ms - self._start_ms
         if reached and duration_ms >= self.spec.min_rep_s * 1000.0:
             self.reps[rep_side] = self.reps.get(rep_side, 0) + 1
             return RepEvent("rep", rep_side, self._start_ms, t_ms)
-        if not reached and duration_ms >= PARTIAL_MIN_FRACTION * self.spec.min_rep_s * 1000.0:
+        if (not reached and went_deg >= PARTIAL_MIN_DEG
+                and duration_ms >= PARTIAL_MIN_FRACTION * self.spec.min_rep_s * 1000.0):
             self.partial_reps[rep_side] = self.partial_reps.get(rep_side, 0) + 1
             return RepEvent("partial", rep_side, self._start_ms, t_ms)
-        return None  # too fast: a glitch or a wobble, not a rep
+        return None  # too fast or too small: a glitch or a wobble, not a rep
+
+    def _enter_start(self, depth: float) -> None:
+        self.phase, self._top, self._deepest = "start", depth, -math.inf
+
+    def _armed_by(self, depth: float, t_ms: int) -> bool:
+        """At the file's start position, or steady well short of the bottom for ``ARM_S``."""
+        if depth <= self._exit:
+            return True
+        if depth > self._enter - MIN_REP_SPAN_DEG:
+            self._steady_since = None
+            return False
+        if self._steady_since is None:
+            self._steady_since = t_ms
+        return t_ms - self._steady_since >= ARM_S * 1000.0
+
+    def _filtered(self, value_deg: float, t_ms: int) -> float:
+        """Sign-normalised depth, median of the recent samples (NaN for an unknown value)."""
+        if not math.isfinite(value_deg):
+            return math.nan
+        self._recent.append((t_ms, self._sign * value_deg))
+        window = [d for t, d in self._recent if t_ms - t <= MEDIAN_WINDOW_S * 1000.0]
+        return statistics.median(window)
 
     def _count_bottom(self, side: str | None) -> None:
         if side not in (None, "unknown"):

@@ -3,7 +3,9 @@
 A rule holds a feature inside [min, max]. A violation must persist for
 ``debounce_s`` before it becomes a fault; a fault clears only when the value
 is back inside by ``hysteresis`` (in the feature's unit) for ``debounce_s``.
-An unknown value (NaN: not visible) neither raises nor clears a fault.
+An unknown value (NaN: not visible) neither raises nor clears a fault; for
+``UNKNOWN_GRACE_S`` the rule keeps its last state (a joint hidden for a few
+frames changes nothing), then it is UNKNOWN.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from dataclasses import dataclass
 from .exercise_spec import RuleSpec
 from .verdict import JointState
 
-__all__ = ["RuleResult", "RuleMonitor"]
+__all__ = ["UNKNOWN_GRACE_S", "RuleResult", "RuleMonitor"]
+
+UNKNOWN_GRACE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class RuleMonitor:
     def reset(self) -> None:
         self.faulting = False
         self._pending_since: int | None = None  # when the raw state started to disagree
+        self._known_at: int | None = None  # last frame with a known value
 
     def violated(self, value: float) -> bool:
         """Raw (undebounced) violation, with hysteresis towards the current state."""
@@ -51,7 +56,10 @@ class RuleMonitor:
             return RuleResult(rule_id, False, JointState.OK, value)
         if not math.isfinite(value):
             self._pending_since = None
+            if self._known_at is not None and t_ms - self._known_at < UNKNOWN_GRACE_S * 1000.0:
+                return RuleResult(rule_id, True, JointState.FAULT if self.faulting else JointState.OK, value)
             return RuleResult(rule_id, True, JointState.UNKNOWN, value)
+        self._known_at = t_ms
         raised = cleared = False
         if self.violated(value) == self.faulting:
             self._pending_since = None

@@ -1,49 +1,52 @@
-"""Setup check: the person is in frame, the needed joints are visible, the
-camera view is right, and they have settled, before anything is counted.
+"""Setup check: the person is in frame, the joints the exercise needs are
+visible, the camera view is one the exercise can be judged from, and they
+have settled, before anything is counted.
 
-The view is read from the landmarks: in a side view both the shoulder line
-and the hip line are short relative to the torso.
+The view comes from the body's yaw to the camera (``features.view_of``) and
+changes only after it has persisted for ``VIEW_SWITCH_S``. Only the joints
+the exercise needs count: a head or feet cut by the frame edge do not matter
+when no rule needs them. Seen side-on or obliquely, the far limb is often
+hidden behind the near one: either of a left/right pair will do. Once setup
+has passed, a problem must last ``PROBLEM_GRACE_S`` before it counts, so a
+joint that drops out for a few frames does not stop the session.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .exercise_spec import ExerciseSpec, View
-from .features import FRAME_MARGIN, VISIBILITY_MIN, Features
+from .features import FRAME_MARGIN, VISIBILITY_MIN, Features, view_of
 from .landmarks import Landmark, mirror
 from .pose import Pose
 from .verdict import Cue, CueKind, Severity
 
-__all__ = ["SIDE_VIEW_MAX", "FRONT_VIEW_MIN", "classify_view", "SetupResult", "SetupCheck"]
+__all__ = ["VIEW_SWITCH_S", "PROBLEM_GRACE_S", "view_cue", "SetupResult", "SetupCheck"]
 
-#: shoulder_width_ratio + hip_width_ratio: below this is a side view, above FRONT_VIEW_MIN a front view.
-SIDE_VIEW_MAX = 0.72
-FRONT_VIEW_MIN = 0.8
-#: Mid-hip speed (torso lengths per second) above which the person is still moving into place.
+#: A new camera view must persist this long before it is adopted.
+VIEW_SWITCH_S = 0.5
+#: Once set up, a framing or view problem shorter than this is bridged.
+PROBLEM_GRACE_S = 0.5
+#: Sideways mid-hip speed (torso lengths per second) above which the person is still walking into place.
 SETTLE_SPEED_MAX = 1.0
 
 _FEET = {"ANKLE", "HEEL", "FOOT_INDEX", "KNEE"}
 _HEAD = {"NOSE", "EYE", "EYE_INNER", "EYE_OUTER", "EAR", "MOUTH"}
+_VIEW_CUES = {
+    frozenset({View.SIDE}): "Turn side-on to the camera",
+    frozenset({View.FRONT}): "Face the camera",
+    frozenset({View.SIDE, View.OBLIQUE}): "Turn side-on to the camera (a quarter turn off is fine)",
+    frozenset({View.FRONT, View.OBLIQUE}): "Face the camera (a quarter turn off is fine)",
+    frozenset({View.OBLIQUE}): "Turn a quarter of the way towards the camera",
+    frozenset({View.SIDE, View.FRONT}): "Turn side-on or face the camera",
+}
 
 
-def classify_view(features: Features) -> str:
-    """"side" | "front" | "unknown" (oblique, or nobody). In profile the far
-    shoulder or hip is often hidden: a torso seen with one of them missing
-    counts as a side view."""
-    widths = [w for w in (features.values["shoulder_width_ratio"], features.values["hip_width_ratio"])
-              if math.isfinite(w)]
-    if not widths:
-        return "side" if math.isfinite(features.values["trunk_tilt_deg"]) else "unknown"
-    width = 2.0 * sum(widths) / len(widths)
-    if width < SIDE_VIEW_MAX:
-        return "side"
-    if width > FRONT_VIEW_MIN:
-        return "front"
-    return "unknown"
+def view_cue(spec: ExerciseSpec) -> str:
+    """What to say when the person is seen from a view the exercise cannot be judged from."""
+    return _VIEW_CUES.get(frozenset(spec.camera.views), "Turn side-on or face the camera")
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,20 @@ class SetupCheck:
 
     def reset(self) -> None:
         self.ok = False
+        self.view = "unknown"
+        self._view_candidate: str | None = None
+        self._view_since = 0
         self._good_since: int | None = None
         self._lost_at: int | None = None
+        self._problem_since: int | None = None
         self._last_hip: tuple[int, np.ndarray] | None = None
 
-    def problem(self, pose: Pose | None, features: Features) -> tuple[str, Cue | None]:
-        """(view, first problem as a cue or None) for one frame, without state."""
-        view = classify_view(features) if pose is not None else "unknown"
+    def problem(self, pose: Pose | None, features: Features, view: str | None = None) -> tuple[str, Cue | None]:
+        """(view, first problem as a cue or None) for one frame; ``view`` defaults to this frame's own."""
         if pose is None:
-            return view, _setup_cue("Step into the camera's view")
-        missing = self._missing(pose)
+            return "unknown", _setup_cue("Step into the camera's view")
+        view = view or view_of(features.values["body_yaw_deg"])
+        missing = self._missing(pose, view)
         if missing:
             parts = {_part(m) for m in missing}
             if parts & _FEET:
@@ -97,33 +104,45 @@ class SetupCheck:
                 return view, _setup_cue("Step back, your head is out of view")
             name = missing[0].name.lower().replace("_", " ")
             return view, _setup_cue(f"Can't see your {name}: make sure it is in view")
-        wanted = self.spec.camera.view
-        if wanted is View.SIDE and view != "side":
-            return view, _setup_cue("Turn side-on to the camera")
-        if wanted is View.FRONT and view != "front":
-            return view, _setup_cue("Face the camera")
+        if view != "unknown" and not self.spec.camera.supports(view):
+            return view, _setup_cue(view_cue(self.spec))
         return view, None
 
-    def _missing(self, pose: Pose) -> list[Landmark]:
+    def _missing(self, pose: Pose, view: str) -> list[Landmark]:
         w, h = pose.image_size
         mx, my = FRAME_MARGIN * w, FRAME_MARGIN * h
         xy, vis = pose.xy_px, pose.visibility
         inside = (xy[:, 0] >= -mx) & (xy[:, 0] <= w + mx) & (xy[:, 1] >= -my) & (xy[:, 1] <= h + my)
         seen = (vis >= self.visibility_min) & inside
-        side_view = self.spec.camera.view is View.SIDE
-        # in profile the far side may be hidden behind the near one: either of a
-        # left/right pair will do, but nothing may be outside the frame
-        return [lm for lm in self.spec.landmarks
-                if not inside[lm] or (not seen[lm] and not (side_view and seen[mirror(lm)]))]
+        pairs_ok = view != "front"  # side-on or oblique, the far limb may hide behind the near one
+        return [lm for lm in self.spec.landmarks if not seen[lm] and not (pairs_ok and seen[mirror(lm)])]
+
+    def _update_view(self, t_ms: int, pose: Pose | None, features: Features) -> str:
+        seen = view_of(features.values["body_yaw_deg"]) if pose is not None else "unknown"
+        if seen == "unknown" or seen == self.view:
+            self._view_candidate = None
+        elif self.view == "unknown":
+            self.view, self._view_candidate = seen, None
+        elif seen != self._view_candidate:
+            self._view_candidate, self._view_since = seen, t_ms
+        elif t_ms - self._view_since >= VIEW_SWITCH_S * 1000.0:
+            self.view, self._view_candidate = seen, None
+        return self.view
 
     def update(self, t_ms: int, pose: Pose | None, features: Features) -> SetupResult:
-        view, cue = self.problem(pose, features)
+        view, cue = self.problem(pose, features, self._update_view(t_ms, pose, features) if pose else None)
         moving = self._moving(t_ms, pose, features)
         if cue is not None:
+            if self.ok and pose is not None:
+                if self._problem_since is None:
+                    self._problem_since = t_ms
+                if t_ms - self._problem_since < PROBLEM_GRACE_S * 1000.0:
+                    return SetupResult(True, view, None, ready=True)  # a brief dropout, bridged
             if self.ok:
                 self._lost_at = t_ms
-            self.ok, self._good_since = False, None
+            self.ok, self._good_since, self._problem_since = False, None, None
             return SetupResult(False, view, cue)
+        self._problem_since = None
         if not self.ok and self._lost_at is not None and t_ms - self._lost_at < self.regain_ms:
             self.ok = True  # a short loss: resume without settling again
         if self.ok:
@@ -148,5 +167,7 @@ class SetupCheck:
         torso = np.linalg.norm((pose.xy_px[Landmark.LEFT_SHOULDER] + pose.xy_px[Landmark.RIGHT_SHOULDER]) / 2 - hip)
         if not torso > 0:
             return True
-        speed = float(np.linalg.norm(hip - last[1]) / torso / ((t_ms - last[0]) / 1000.0))
+        # walking in or out moves the hips across the frame; squatting, kneeling and lunging move
+        # them up and down, which is the exercise itself and must not hold up the start
+        speed = float(abs(hip[0] - last[1][0]) / torso / ((t_ms - last[0]) / 1000.0))
         return speed > SETTLE_SPEED_MAX

@@ -5,12 +5,17 @@ state, working side, phase, debounced faults, the one cue to show, rep and
 hold counts, events, joint states and the angles worth drawing. All exercise
 knowledge comes from the ``ExerciseSpec``; nothing here names an exercise.
 
-Order per frame: setup (in view, right camera view, settled) -> position
-(the exercise's ``[[position]]`` conditions: kneeling, seated, in a lunge) ->
-side -> rules, reps, hold. Until setup passes the phase is "setup"; until the
-person is in position it is "position" and the only cue is the position
-condition's: no rule is checked, no hold time accrues, no rep is counted, so
-walking in, getting down and standing up again never count as faults.
+Order per frame: setup (in view, a camera view the exercise supports,
+settled) -> position (the exercise's ``[[position]]`` conditions: kneeling,
+seated, in a lunge) -> side -> rules, reps, and for holds the stretch (the
+``[[stretch]]`` conditions) and the hold clock. Until setup passes the phase
+is "setup"; until the person is in position it is "position" and the only cue
+is the position condition's: no rule is checked, no hold time accrues, no rep
+is counted, so walking in, getting down and standing up again never count as
+faults. A rule that cannot be judged from the current camera view is listed
+in ``FrameVerdict.unchecked`` ("not checked from this angle"), never a fault.
+Hold time runs only in the stretch, with no fault that defeats it
+(``RuleSpec.stops_hold``); minor faults are cued without stopping the clock.
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ class ExerciseTracker:
                  side: str | None = None) -> None:
         self.spec = spec
         self.setup = SetupCheck(spec, settle_s=settle_s)
-        self.position = PositionCheck(spec)
+        self.position = PositionCheck(spec.position)
+        self.stretch = PositionCheck(spec.stretch)
         self.sides = SideTracker(spec, fixed=side)
         self.monitors = [RuleMonitor(rule) for rule in spec.rules]
         self.reps = RepCounter(spec.reps) if spec.mode is Mode.REPS else None
@@ -56,7 +62,8 @@ class ExerciseTracker:
         self._out_since: int | None = None  # out of position since (None: in position)
 
     def reset(self) -> None:
-        for part in (self.setup, self.position, self.sides, self.reps, self.hold, self.cues, *self.monitors):
+        for part in (self.setup, self.position, self.stretch, self.sides, self.reps, self.hold, self.cues,
+                     *self.monitors):
             if part is not None:
                 part.reset()
         self._last_t_ms = 0
@@ -86,8 +93,11 @@ class ExerciseTracker:
         if self.reps is not None:
             phase = self._update_reps(t, features, side, setup, position, events, messages)
 
-        results = [m.update(features.values[m.rule.feature], t, engaged and m.rule.phase.covers(phase))
-                   for m in self.monitors]
+        judged = [m.rule.judged_from(setup.view) for m in self.monitors]
+        results = [m.update(features.values[m.rule.feature], t,
+                            engaged and ok_view and m.rule.phase.covers(phase))
+                   for m, ok_view in zip(self.monitors, judged)]
+        unchecked = tuple(m.rule.id for m, ok_view in zip(self.monitors, judged) if not ok_view)
         # a fault stands until it is seen cleared: a moment when the joint is not visible does not end it
         faults = tuple(ActiveFault(m.rule.id, m.rule.cue, m.rule.severity_level, side)
                        for m, r in zip(self.monitors, results)
@@ -96,12 +106,18 @@ class ExerciseTracker:
                      for m, r in zip(self.monitors, results) if r.cleared and m.rule.confirm]
 
         holding = False
+        stretch_cue = None
+        hold_ended = None
         if self.hold is not None:
-            passing = all(r.state is JointState.OK for r in results if r.active)
+            stretch = self.stretch.update(t, features) if engaged else self.stretch.update_out()
+            stretch_cue = stretch.cue if engaged else None
+            form_ok = all(r.state is JointState.OK for m, r in zip(self.monitors, results)
+                          if r.active and m.rule.stops_hold)
             # no time to a side about to change, or to a side not yet known
-            passing = passing and not self.sides.pending and side != "unknown"
-            # out of position counts as away: a short lapse pauses the hold, a longer one ends it
-            hold_events = self.hold.update(t, side, present=engaged, passing=passing)
+            passing = engaged and stretch.ok and stretch.seen and form_ok and not self.sides.pending and side != "unknown"
+            done = len(self.hold.finished)
+            hold_events = self.hold.update(t, side, present=pose is not None, passing=passing)
+            hold_ended = self.hold.finished[-1] if len(self.hold.finished) > done else None
             events += hold_events
             holding = self.hold.holding
             messages += [Cue(f"{self.spec.hold.target_s:g} s done{_on_side(e)}: well held", CueKind.EVENT,
@@ -113,6 +129,8 @@ class ExerciseTracker:
             ongoing = [position.cue]
         else:
             ongoing = self._fault_cues(faults, results, features, pose)
+            if stretch_cue is not None:
+                ongoing.append(stretch_cue)
         cue = self.cues.update(t, ongoing, messages)
         joint_states, angles = self._joints(results, features)
         return FrameVerdict(
@@ -130,6 +148,9 @@ class ExerciseTracker:
             holding=holding,
             hold_current_s=self.hold.current_s if self.hold else 0.0,
             events=tuple(events),
+            hold_ended=hold_ended,
+            hold_open=self.hold.current if self.hold else None,
+            unchecked=unchecked,
             joint_states=joint_states,
             angles_deg=angles,
         )
@@ -151,7 +172,7 @@ class ExerciseTracker:
         value = features.values[self.spec.reps.feature]
         if not (setup.ok and position.ok):
             if setup.ready:
-                self.reps.arm(value)
+                self.reps.arm(value, t)
             return "setup" if not setup.ok else "position"
         seen = self.sides.seen if self.spec.sides == "each" else "both"
         event = self.reps.update(value, t, seen)
@@ -255,7 +276,7 @@ def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None
         values[rule.id] = value
         rules[rule.id] = ("unknown" if not math.isfinite(value) else
                           "pass" if rule.inside(value) else "fail")
-    states = PositionCheck.check(spec, features)
+    states = PositionCheck.check(spec.position, features)
     position = {_condition_name(spec, i): state for i, state in states.items()}
     failing = [i for i, state in states.items() if state != "pass"]
     position_cue = spec.position[failing[0]].cue if failing else None

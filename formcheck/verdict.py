@@ -12,7 +12,7 @@ from enum import Enum
 
 from .landmarks import Landmark
 
-__all__ = ["Severity", "CueKind", "JointState", "Cue", "ActiveFault", "FrameVerdict"]
+__all__ = ["Severity", "CueKind", "JointState", "Cue", "ActiveFault", "HoldRecord", "FrameVerdict"]
 
 
 class Severity(int, Enum):
@@ -55,13 +55,23 @@ class ActiveFault:
 
 
 @dataclass(frozen=True)
+class HoldRecord:
+    """One hold: its side, first and last second in the stretch, and the seconds in it."""
+
+    side: str
+    start_s: float
+    end_s: float
+    good_form_s: float
+
+
+@dataclass(frozen=True)
 class FrameVerdict:
     t_ms: int
     pose_found: bool
     setup_ok: bool
-    view: str  # detected camera view: "side" | "front" | "unknown"
+    view: str  # detected camera view: "side" | "front" | "oblique" | "unknown"
     side: str  # working side: "left" | "right" | "both" | "unknown"
-    phase: str  # e.g. "setup", "hold", "rest", "down", "up"
+    phase: str  # "setup", "position" (getting into it), then "hold", or for reps "start" | "moving" | "bottom"
     faults: tuple[ActiveFault, ...] = ()
     cue: Cue | None = None
     reps: dict[str, int] = field(default_factory=dict)  # side -> complete reps
@@ -70,5 +80,8 @@ class FrameVerdict:
     holding: bool = False  # hold time is accruing this frame
     hold_current_s: float = 0.0  # good-form seconds of the current (unbroken) hold; the target applies to it
     events: tuple[str, ...] = ()  # e.g. "rep:left", "partial:left", "target:left"
+    hold_ended: HoldRecord | None = None  # a hold that ended (and counts) on this frame
+    hold_open: HoldRecord | None = None  # the hold under way, once it counts
+    unchecked: tuple[str, ...] = ()  # rule ids that cannot be judged from this camera view
     joint_states: dict[Landmark, JointState] = field(default_factory=dict)
     angles_deg: tuple[tuple[Landmark, float], ...] = ()  # values to draw at joints

@@ -22,7 +22,7 @@ instructions = ["Do it."]
 required_landmarks = ["LEFT_HIP", "LEFT_KNEE"]
 
 [camera]
-view = "side"
+views = ["side"]
 setup = "Camera side-on at hip height."
 
 [hold]
@@ -94,7 +94,7 @@ def test_bad_toml(tmp_path):
          r"rules\[0\].feature: unknown feature 'trunk_leen_deg'"),
         ('"LEFT_KNEE"]', '"LEFT_KNE"]', r"required_landmarks\[1\]: unknown landmark 'LEFT_KNE'"),
         ('mode = "hold"', 'mode = "hodl"', r"my_stretch.toml: mode: Input should be 'hold' or 'reps'"),
-        ('view = "side"', 'view = "top"', r"camera.view: Input should be 'side', 'front' or 'any'"),
+        ('views = ["side"]', 'views = ["top"]', r"camera.views\[0\]: Input should be 'side', 'front' or 'oblique'"),
         ("target_s = 20", "target_s = -5", r"hold.target_s: Input should be greater than 0"),
         ("min_deg = -10", "min_ratio = -10", r"rules\[0\].min_ratio: feature 'trunk_lean_deg' is in deg"),
         ("min_deg = -10\nmax_deg = 10", "min_deg = 10\nmax_deg = -10", r"rules\[0\].max_deg: must be greater than min_deg"),
@@ -146,7 +146,7 @@ def test_bundled_id_must_match_file_name(tmp_path, monkeypatch):
 
 
 def test_several_problems_are_counted(tmp_path):
-    text = VALID.replace("max_deg = 10", "max_deg = 200").replace('view = "side"', 'view = "top"')
+    text = VALID.replace("max_deg = 10", "max_deg = 200").replace('views = ["side"]', 'views = ["top"]')
     with pytest.raises(SpecError, match=r"\(and 1 more problem\)$"):
         load_exercise(write(tmp_path, text))
 

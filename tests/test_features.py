@@ -130,7 +130,8 @@ def test_out_of_frame_landmark_is_unknown():
 def test_front_view_features():
     f = compute_features(front_pose(depth_deg=60))
     assert f.facing == "unknown"
-    assert math.isnan(f["trunk_lean_deg"])  # no forward direction from the front
+    assert f["trunk_lean_deg"] == pytest.approx(0.0, abs=1.0)  # from the world landmarks: upright
+    assert f["side_on_weight_ratio"] == 0.0 and f["body_yaw_deg"] == pytest.approx(0.0, abs=1.0)
     assert f["shoulder_width_ratio"] == pytest.approx(0.8, abs=0.01)
     assert f["thigh_depth_deg"] == pytest.approx(60.0, abs=3.0)
     assert f["knee_to_ankle_width_ratio"] == pytest.approx(1.0, abs=0.01)

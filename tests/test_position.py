@@ -75,7 +75,7 @@ def test_several_features_every_visible_one_counts():
 
 
 def test_position_check_without_conditions_is_always_in_position():
-    check = PositionCheck(load_exercise("squat"))
+    check = PositionCheck(load_exercise("squat").position)
     result = check.update(0, compute_features(None))
     assert result.ok and result.cue is None
 

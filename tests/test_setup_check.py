@@ -8,7 +8,8 @@ from engine_poses import front_pose, hide, shifted, side_pose
 from formcheck.exercise_spec import load_exercise
 from formcheck.features import compute_features
 from formcheck.landmarks import Landmark as L
-from formcheck.setup_check import SetupCheck, classify_view
+from formcheck.features import view_of
+from formcheck.setup_check import SetupCheck
 from formcheck.verdict import CueKind
 
 
@@ -16,10 +17,12 @@ def run(check: SetupCheck, poses, dt_ms: int = 100):
     return [check.update(i * dt_ms, p, compute_features(p, t_ms=i * dt_ms)) for i, p in enumerate(poses)]
 
 
-def test_classify_view():
-    assert classify_view(compute_features(side_pose())) == "side"
-    assert classify_view(compute_features(front_pose())) == "front"
-    assert classify_view(compute_features(None)) == "unknown"
+def test_view_from_the_body_yaw():
+    assert view_of(compute_features(side_pose()).values["body_yaw_deg"]) == "side"
+    assert view_of(compute_features(front_pose()).values["body_yaw_deg"]) == "front"
+    assert view_of(compute_features(None).values["body_yaw_deg"]) == "unknown"
+    assert [view_of(yaw) for yaw in (0, 25, 45, -45, 135, 90, -100, 180)] == [
+        "front", "front", "oblique", "oblique", "oblique", "side", "side", "front"]
 
 
 def test_settles_after_one_second():

@@ -28,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="use this exercise file instead of the packaged one with the same id (repeatable)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="keep each clip's report.json, timeline.csv and landmarks.jsonl in DIR/<clip>/")
+    p.add_argument("--videos", action="append", default=[], type=Path, metavar="DIR",
+                   help="also look here for the videos that expected files name with a \"video\" key "
+                        "(clips kept outside the repository; repeatable); a clip not found is skipped")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-clip progress lines")
     p.set_defaults(func=run)
 
@@ -39,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {result.name}: {state} ({result.elapsed_s:.1f} s)", file=sys.stderr, flush=True)
 
     results = run_regression(args.directory, model=args.model, only=args.only,
-                             exercise_files=args.exercise_file, out_dir=args.out, on_result=progress)
+                             exercise_files=args.exercise_file, out_dir=args.out, video_dirs=args.videos,
+                             on_result=progress)
     print(format_table(results))
     if args.junit is not None:
         try:

@@ -4,7 +4,8 @@ Reps and hold intervals come straight from the script. A fault's onset is
 when the true body (landmark-only poses, no model, no smoothing) first breaks
 the exercise rule inside the scripted fault episode, and it lasts until the
 body is back inside the rule's bounds; hold time is the time in position
-minus those intervals. Like the tracker, a rule counts only while the body is
+and in the stretch (every ``[[stretch]]`` condition within its range) minus
+the intervals of faults that stop the hold clock. Like the tracker, a rule counts only while the body is
 in the exercise position (every ``[[position]]`` condition of the exercise
 within its range) and, for reps, in the rule's phase. If a scripted fault
 never breaks its rule there, the motion (or the exercise file) is wrong, and
@@ -78,6 +79,32 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
     return out
 
 
+def out_of_stretch(clip: SynthClip, spec: ExerciseSpec) -> list[tuple[float, float]]:
+    """Intervals when the true body is not in the stretch (some ``[[stretch]]`` condition fails)."""
+    out: list[tuple[float, float]] = []
+    dt_s = 1.0 / clip.fps
+    for pose in clip.poses():
+        values = compute_features(pose).values
+        if all(c.inside_all([values[name] for name in c.features]) for c in spec.stretch):
+            continue
+        t_s = pose.t_ms / 1000.0
+        if out and abs(out[-1][1] - t_s) < 1.5 * dt_s:
+            out[-1] = (out[-1][0], t_s + dt_s)
+        else:
+            out.append((t_s, t_s + dt_s))
+    return out
+
+
+def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def expected_result(clip: SynthClip, spec: ExerciseSpec | None = None, *,
                     hold_tolerance_s: float = DEFAULT_HOLD_TOLERANCE_S) -> dict[str, Any]:
     """The expected-result file's content (see samples/README.md for the format)."""
@@ -95,7 +122,9 @@ def expected_result(clip: SynthClip, spec: ExerciseSpec | None = None, *,
         expected["reps"] = {s: truth.reps.get(s, 0) for s in sides}
         expected["partial_reps"] = {s: truth.partial_reps.get(s, 0) for s in sides}
     else:
-        hold_s = truth.hold_s([(f["onset_s"], f["end_s"]) for f in faults])
+        stops = {r.id for r in spec.rules if r.stops_hold}
+        bad = [(f["onset_s"], f["end_s"]) for f in faults if f["rule"] in stops] + out_of_stretch(clip, spec)
+        hold_s = truth.hold_s(_merged(bad))
         expected["hold_s"] = {side: round(v, 2) for side, v in hold_s.items()}
         expected["hold_tolerance_s"] = hold_tolerance_s
     expected["faults"] = [{"rule": f["rule"], "side": f["side"], "onset_s": f["onset_s"],
