@@ -7,7 +7,7 @@ import math
 import pytest
 
 from formcheck.exercise_spec import Phase, RuleSpec
-from formcheck.rules import RuleMonitor
+from formcheck.rules import UNKNOWN_GRACE_S, RuleMonitor
 from formcheck.verdict import JointState
 
 
@@ -71,12 +71,14 @@ def test_noise_around_threshold_does_not_flicker():
     assert changes <= 1
 
 
-def test_unknown_value_keeps_fault_and_reports_unknown():
+def test_unknown_value_keeps_fault_bridges_a_short_gap_then_reports_unknown():
     m = RuleMonitor(rule(max_deg=20))
     assert m.update(30, 0).state is JointState.FAULT
     r = m.update(math.nan, 100)
+    assert r.state is JointState.FAULT and not r.cleared  # a hidden joint for a moment changes nothing
+    r = m.update(math.nan, 100 + int(UNKNOWN_GRACE_S * 1000))
     assert r.state is JointState.UNKNOWN and not r.cleared
-    assert m.update(30, 200).state is JointState.FAULT
+    assert m.update(30, 900).state is JointState.FAULT
     assert m.faulting
 
 

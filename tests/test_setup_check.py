@@ -38,11 +38,18 @@ def test_no_person():
     assert not result.ok and result.cue.text == "Step into the camera's view"
 
 
-def test_wrong_view_cues():
-    assert SetupCheck(load_exercise("lunge")).update(0, front_pose(), compute_features(front_pose())).cue.text \
-        == "Turn side-on to the camera"
-    assert SetupCheck(load_exercise("squat")).update(0, side_pose(), compute_features(side_pose())).cue.text \
-        == "Face the camera"
+def test_wrong_view_cues_name_the_views_the_exercise_supports():
+    assert SetupCheck(load_exercise("pigeon")).update(0, front_pose(), compute_features(front_pose())).cue.text \
+        == "Turn side-on to the camera (a quarter turn off is fine)"
+    assert SetupCheck(load_exercise("seated_twist")).update(0, side_pose(), compute_features(side_pose())).cue.text \
+        == "Face the camera (a quarter turn off is fine)"
+
+
+def test_squat_and_lunge_are_judged_from_every_view():
+    for exercise in ("squat", "lunge"):
+        for pose in (front_pose(), side_pose()):
+            result = SetupCheck(load_exercise(exercise)).update(0, pose, compute_features(pose))
+            assert result.cue is None or result.cue.text == "Hold still, getting ready", exercise
 
 
 def test_head_out_of_view():
