@@ -101,22 +101,43 @@ class PersonTracker:
     compared with (the nearest counts), so that one misshapen pose from the
     model, still close enough to be accepted, does not become the only
     reference and make the person's next, normal pose look like a stranger.
+    ``alone_before_single_ms``: see :attr:`needs_everyone`.
     """
 
-    def __init__(self, *, max_distance: float = 0.5, lost_after_ms: int = 1000, recent_poses: int = 5) -> None:
+    def __init__(self, *, max_distance: float = 0.5, lost_after_ms: int = 1000, recent_poses: int = 5,
+                 alone_before_single_ms: int = 500) -> None:
         self.max_distance = max_distance
         self.lost_after_ms = lost_after_ms
         self.recent_poses = recent_poses
-        self._followed: _Followed | None = None
+        self.alone_before_single_ms = alone_before_single_ms
+        self.reset()
 
     def reset(self) -> None:
         """Forget the followed person: the next frame picks by the start rule."""
-        self._followed = None
+        self._followed: _Followed | None = None
+        self._alone_since_t_ms: int | None = None  # since when nobody else has been among the candidates
+        self._last_t_ms = 0
+
+    @property
+    def needs_everyone(self) -> bool:
+        """Whether the next frame's candidates should come from a model looking for several people.
+
+        They should to pick a person by the start rule (at the start, or once
+        the followed person is lost), and while anyone else is in view, to
+        tell the followed person from them. Once the followed person has been
+        the only one in view for ``alone_before_single_ms``, a model looking
+        for one person is enough (and steadier: see :class:`~formcheck.pose.PoseEstimator`);
+        should it return someone who does not match, :meth:`select` notices
+        and everyone is needed again.
+        """
+        if self._followed is None or self._lost(self._last_t_ms) or self._alone_since_t_ms is None:
+            return True
+        return self._last_t_ms - self._alone_since_t_ms < self.alone_before_single_ms
 
     def select(self, candidates: Sequence[Pose], t_ms: int) -> Pose | None:
         """The followed person's pose in this frame, or None when they are not among ``candidates``."""
         followed = self._followed
-        if followed is None or t_ms - followed.seen_t_ms > self.lost_after_ms:
+        if followed is None or self._lost(t_ms):
             chosen = max(candidates, key=start_score, default=None)
             recent: tuple[Pose, ...] = ()
         else:
@@ -124,7 +145,15 @@ class PersonTracker:
             recent = followed.recent
         if chosen is not None:
             self._followed = _Followed(recent=(recent + (chosen,))[-self.recent_poses:], seen_t_ms=t_ms)
+        if any(pose is not chosen for pose in candidates):
+            self._alone_since_t_ms = None
+        elif self._alone_since_t_ms is None:
+            self._alone_since_t_ms = t_ms
+        self._last_t_ms = t_ms
         return chosen
+
+    def _lost(self, t_ms: int) -> bool:
+        return self._followed is not None and t_ms - self._followed.seen_t_ms > self.lost_after_ms
 
     def _nearest(self, candidates: Sequence[Pose], recent: tuple[Pose, ...]) -> Pose | None:
         """The candidate nearest the followed person, or None when none is within ``max_distance``."""

@@ -101,63 +101,35 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-class PoseEstimator:
-    """A PoseLandmarker created once and reused for every frame.
+@dataclass(frozen=True)
+class _Confidence:
+    detection: float
+    presence: float
+    tracking: float
 
-    Files and live frames both use VIDEO mode: it is synchronous (the result
-    belongs to the frame just given, which keeps live and offline identical)
-    and tracks the person between frames, which is faster and steadier than
-    detecting from scratch. Timestamps must increase; a repeated or backwards
-    timestamp (a camera hiccup) is nudged forward by 1 ms.
-    """
 
-    def __init__(
-        self,
-        variant: ModelVariant | str = ModelVariant.FULL,
-        *,
-        num_poses: int = 2,
-        min_detection_confidence: float = 0.5,
-        min_presence_confidence: float = 0.5,
-        min_tracking_confidence: float = 0.5,
-    ) -> None:
+class _Landmarker:
+    """One MediaPipe PoseLandmarker in VIDEO mode, looking for up to ``num_poses`` people."""
+
+    def __init__(self, model_file: Path, num_poses: int, confidence: _Confidence) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        self.variant = ModelVariant(variant)
         options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model_path(self.variant))),
+            base_options=BaseOptions(model_asset_path=str(model_file)),
             running_mode=vision.RunningMode.VIDEO,
             num_poses=num_poses,
-            min_pose_detection_confidence=min_detection_confidence,
-            min_pose_presence_confidence=min_presence_confidence,
-            min_tracking_confidence=min_tracking_confidence,
+            min_pose_detection_confidence=confidence.detection,
+            min_pose_presence_confidence=confidence.presence,
+            min_tracking_confidence=confidence.tracking,
         )
         with _native_stderr_silenced():
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        self._last_t_ms = -1
         self._warmed_up = False
-        self._person = PersonTracker()
 
-    def estimate(self, rgb: np.ndarray, t_ms: int) -> Pose | None:
-        """Landmarks of the person this estimator follows, or None when they are not found.
-
-        The first person found (the largest and most central) is followed from
-        then on; someone else walking through the view never takes over while
-        they are still matched (see :mod:`formcheck.person`).
-        """
-        poses = self.estimate_all(rgb, t_ms)
-        return self._person.select(poses, self._last_t_ms)
-
-    def forget_person(self) -> None:
-        """Let the next frame pick whom to follow afresh (a new session with the same model)."""
-        self._person.reset()
-
-    def estimate_all(self, rgb: np.ndarray, t_ms: int) -> list[Pose]:
-        """Landmarks of every person found (up to ``num_poses``), in the model's order, which
-        is not stable between frames; an empty list when nobody is found."""
+    def detect(self, rgb: np.ndarray, t_ms: int) -> list[Pose]:
+        """Everyone found, in the model's order (not stable between frames); [] when nobody is."""
         import mediapipe as mp
 
-        t_ms = max(int(t_ms), self._last_t_ms + 1)
-        self._last_t_ms = t_ms
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         if self._warmed_up:
             result = self._landmarker.detect_for_video(image, t_ms)
@@ -171,6 +143,82 @@ class PoseEstimator:
 
     def close(self) -> None:
         self._landmarker.close()
+
+
+class PoseEstimator:
+    """PoseLandmarkers created once and reused for every frame; follows one person.
+
+    Files and live frames both use VIDEO mode: it is synchronous (the result
+    belongs to the frame just given, which keeps live and offline identical)
+    and tracks people between frames, which is faster and steadier than
+    detecting from scratch. Timestamps must increase; a repeated or backwards
+    timestamp (a camera hiccup) is nudged forward by 1 ms.
+
+    ``num_poses`` > 1 lets :meth:`estimate` see a second person and ignore
+    them. Two landmarkers are kept, because MediaPipe runs its person detector
+    on every frame while it tracks fewer than ``num_poses`` people and then
+    seeds each person's landmarks from the detector's box instead of from the
+    last landmarks: with one person in view, num_poses=2 halves the frame
+    rate, doubles the jitter and reads squat depth 3-9 deg shallower
+    (benchmarks/num_poses.py). So the ``num_poses`` landmarker is used at the
+    start, while anyone else is in view, and when the one-person landmarker
+    has latched onto someone other than the followed person; the one-person
+    landmarker is used once the followed person has been alone for a while
+    (:attr:`PersonTracker.needs_everyone`). Someone entering then goes
+    unseen, which is harmless: the model keeps tracking the person it has.
+    """
+
+    def __init__(
+        self,
+        variant: ModelVariant | str = ModelVariant.FULL,
+        *,
+        num_poses: int = 2,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        self.variant = ModelVariant(variant)
+        confidence = _Confidence(min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+        model_file = model_path(self.variant)
+        self._single = _Landmarker(model_file, 1, confidence)
+        self._everyone = _Landmarker(model_file, num_poses, confidence) if num_poses > 1 else None
+        self._person = PersonTracker()
+        self._last_t_ms = -1
+
+    def estimate(self, rgb: np.ndarray, t_ms: int) -> Pose | None:
+        """Landmarks of the person this estimator follows, or None when they are not found.
+
+        The first person found (the largest and most central) is followed from
+        then on; someone else walking through the view never takes over while
+        they are still matched (see :mod:`formcheck.person`).
+        """
+        t_ms = self._next_t_ms(t_ms)
+        chosen = None
+        if self._everyone is None or not self._person.needs_everyone:
+            chosen = self._person.select(self._single.detect(rgb, t_ms), t_ms)
+        if chosen is None and self._everyone is not None and self._person.needs_everyone:
+            # At the start, with others in view, or the one-person model has latched onto someone else.
+            chosen = self._person.select(self._everyone.detect(rgb, t_ms), t_ms)
+        return chosen
+
+    def estimate_all(self, rgb: np.ndarray, t_ms: int) -> list[Pose]:
+        """Landmarks of everyone found (up to ``num_poses``), in the model's order, which is
+        not stable between frames; an empty list when nobody is found. With fewer than
+        ``num_poses`` people in view the person detector runs on every call."""
+        return (self._everyone or self._single).detect(rgb, self._next_t_ms(t_ms))
+
+    def forget_person(self) -> None:
+        """Let the next frame pick whom to follow afresh (a new session with the same model)."""
+        self._person.reset()
+
+    def _next_t_ms(self, t_ms: int) -> int:
+        self._last_t_ms = max(int(t_ms), self._last_t_ms + 1)
+        return self._last_t_ms
+
+    def close(self) -> None:
+        self._single.close()
+        if self._everyone is not None:
+            self._everyone.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
