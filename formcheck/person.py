@@ -6,7 +6,9 @@ A session belongs to whoever started it: the person picked on the first frame
 is) is then followed by continuity, so someone walking through the room never
 takes over, even when bigger or more central. Only once the followed person
 has been missing for a while (they left, or the model lost them) is a person
-picked afresh by the start rule.
+picked afresh by the start rule. The tracker also says when the candidates
+need to come from a model looking for several people (:attr:`PersonTracker.needs_everyone`),
+so that a one-person model, steadier and faster, can be used the rest of the time.
 
 Pure logic on :class:`~formcheck.pose.Pose` values: no model, no I/O.
 """
@@ -122,13 +124,13 @@ class PersonTracker:
     def needs_everyone(self) -> bool:
         """Whether the next frame's candidates should come from a model looking for several people.
 
-        They should to pick a person by the start rule (at the start, or once
-        the followed person is lost), and while anyone else is in view, to
-        tell the followed person from them. Once the followed person has been
-        the only one in view for ``alone_before_single_ms``, a model looking
-        for one person is enough (and steadier: see :class:`~formcheck.pose.PoseEstimator`);
-        should it return someone who does not match, :meth:`select` notices
-        and everyone is needed again.
+        The start rule needs everyone in view (at the start, and once the
+        followed person is lost), and so does telling the followed person from
+        anyone else in view. Once the followed person has been the only one in
+        view for ``alone_before_single_ms``, a model looking for one person is
+        enough (and steadier: see :class:`~formcheck.pose.PoseEstimator`); should
+        it return someone who does not match, :meth:`select` notices and
+        everyone is needed again.
         """
         if self._followed is None or self._lost(self._last_t_ms) or self._alone_since_t_ms is None:
             return True

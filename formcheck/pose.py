@@ -155,17 +155,18 @@ class PoseEstimator:
     timestamp (a camera hiccup) is nudged forward by 1 ms.
 
     ``num_poses`` > 1 lets :meth:`estimate` see a second person and ignore
-    them. Two landmarkers are kept, because MediaPipe runs its person detector
-    on every frame while it tracks fewer than ``num_poses`` people and then
-    seeds each person's landmarks from the detector's box instead of from the
-    last landmarks: with one person in view, num_poses=2 halves the frame
-    rate, doubles the jitter and reads squat depth 3-9 deg shallower
-    (benchmarks/num_poses.py). So the ``num_poses`` landmarker is used at the
-    start, while anyone else is in view, and when the one-person landmarker
-    has latched onto someone other than the followed person; the one-person
-    landmarker is used once the followed person has been alone for a while
-    (:attr:`PersonTracker.needs_everyone`). Someone entering then goes
-    unseen, which is harmless: the model keeps tracking the person it has.
+    them. Two landmarkers are kept, because MediaPipe runs its person
+    detector on every frame while it tracks fewer than ``num_poses`` people,
+    and then seeds each person's landmarks from the detector's box instead of
+    from the last landmarks: with one person in view, num_poses=2 on every
+    frame costs 35-45% of the frame rate, doubles or triples the jitter and
+    reads squat depth 3-9 deg shallower (benchmarks/num_poses.py). So the
+    ``num_poses`` landmarker is used at the start, while anyone else is in
+    view, and when the one-person landmarker has latched onto someone other
+    than the followed person; the one-person landmarker once the followed
+    person has been alone for a while (:attr:`PersonTracker.needs_everyone`).
+    Someone entering then goes unseen, which is harmless: the model keeps
+    tracking the person it has.
     """
 
     def __init__(
