@@ -25,7 +25,7 @@ from .features import Features, compute_features
 from .overlay import Hud, draw_overlay
 from .pose import ModelVariant, Pose, PoseEstimator
 from .report import ReportBuilder, TimelineWriter, write_json
-from .smoothing import LookaheadSmoother
+from .smoothing import LookaheadSmoother, VisibilityHysteresis
 from .tracker import ExerciseTracker
 from .verdict import FrameVerdict
 from .video_io import VideoReader, VideoWriter
@@ -63,14 +63,17 @@ class FrameAnalysis:
 
 
 class FramePipeline:
-    """Smoothed pose -> features -> verdict, for one exercise or none (landmarks only)."""
+    """Smoothed pose -> visibility with hysteresis -> features -> verdict, for one exercise
+    or none (landmarks only)."""
 
     def __init__(self, spec: ExerciseSpec | None, side: str = "auto") -> None:
         self.spec = spec
         fixed_side = None if side == "auto" else side
         self.tracker = ExerciseTracker(spec, side=fixed_side) if spec is not None else None
+        self.visibility = VisibilityHysteresis()
 
     def __call__(self, t_ms: int, pose: Pose | None) -> tuple[Features, FrameVerdict]:
+        pose = self.visibility(pose)
         features = compute_features(pose, t_ms=t_ms)
         if self.tracker is not None:
             return features, self.tracker.update(pose, features, t_ms)

@@ -273,11 +273,17 @@ class PositionSpec(_RangeSpec):
     ``feature`` may list several features of one unit (e.g. both knee
     angles): the condition is met when every one of them that is visible is
     in range, and unknown when none is (in profile the far knee is often hidden).
+
+    ``max_rate_per_s`` (optional, the feature's unit per second) also asks the
+    value to be steady: changing slower than that over the last
+    ``position.STEADY_WINDOW_S``. A twist is held once the person stops turning,
+    not while they are still winding into it.
     """
 
     feature: str | list[str]
     enter_s: Annotated[float, Field(ge=0, le=5)] = 0.2
     exit_s: Annotated[float, Field(ge=0, le=5)] = 0.1
+    max_rate_per_s: Annotated[float, Field(gt=0, le=1000)] | None = None
 
     @field_validator("feature", mode="before")
     @classmethod

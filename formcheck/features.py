@@ -62,6 +62,8 @@ __all__ = [
 VISIBILITY_MIN = 0.5
 #: |facing_ratio| below this: facing direction unknown (front or back view).
 FACING_MIN = 0.12
+#: A foot's weight in ``heel_lift_ratio`` fades in between these visibilities.
+FOOT_VISIBILITY_FADE = (0.3, 0.7)
 #: Image margin (fraction of the size) beyond which a landmark counts as out of frame.
 FRAME_MARGIN = 0.02
 #: Feet closer than this (x torso length) along a direction give no front/back (or support/lifted) roles.
@@ -330,7 +332,7 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     head_up = float(segment_from_vertical_deg(mid_sh, mid_ear))
     trunk3 = _trunk_3d(w, frame)
     values["trunk_tilt_deg"] = _blend(abs(trunk_up), abs(trunk3["trunk_lean_deg"]), side_w)
-    values["trunk_lean_deg"] = trunk_lean = _blend(sign * trunk_up, trunk3["trunk_lean_deg"], side_w)
+    values["trunk_lean_deg"] = _blend(sign * trunk_up, trunk3["trunk_lean_deg"], side_w)
     values["head_lean_deg"] = _blend(sign * head_up, trunk3["head_lean_deg"], side_w)
     values["neck_trunk_deg"] = _blend(sign * _wrap_deg(head_up - trunk_up), trunk3["neck_trunk_deg"], side_w)
     values["shoulders_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]))
@@ -345,9 +347,7 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     values["hip_below_knee_ratio"] = (mid_hip[1] - mean_knee_y) / torso
     values["thigh_depth_deg"] = _nanmean([_blend(_thigh_depth(p, side), _thigh_depth_3d(w, side), side_w)
                                           for side in ("left", "right")])
-    values["heel_lift_ratio"] = _nanmean(
-        [(p[toe][1] - p[heel][1]) / torso for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX),
-                                                           (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))])
+    values["heel_lift_ratio"] = _heel_lift(pose, torso)
     values["hands_to_feet_ratio"] = _hands_to_feet(p, torso)
     values["torso_twist_deg"] = twist = _torso_twist_deg(pose, pose.visibility, visibility_min)
     values["torso_twist_abs_deg"] = abs(twist)
@@ -518,6 +518,20 @@ def _visible_world(pose: Pose, visible_xy: np.ndarray) -> np.ndarray:
     w = np.array(pose.world_m, dtype=float, copy=True)
     w[np.isnan(visible_xy).any(axis=1)] = np.nan
     return w
+
+
+def _heel_lift(pose: Pose, torso: float) -> float:
+    """Heel height above the toes / torso length, both feet weighted by how visible they are:
+    a far foot whose visibility hovers around the threshold then fades in and out smoothly
+    instead of switching the value between one foot and the mean of two."""
+    total = weight_sum = 0.0
+    for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
+        vis = min(pose.visibility[heel], pose.visibility[toe])
+        weight = min(1.0, max(0.0, (vis - FOOT_VISIBILITY_FADE[0]) / (FOOT_VISIBILITY_FADE[1] - FOOT_VISIBILITY_FADE[0])))
+        if weight > 0:
+            total += weight * (pose.xy_px[toe][1] - pose.xy_px[heel][1])
+            weight_sum += weight
+    return total / weight_sum / torso if weight_sum > 0 else math.nan
 
 
 def _hands_to_feet(p: np.ndarray, torso: float) -> float:

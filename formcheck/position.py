@@ -19,6 +19,7 @@ the rep thresholds alone decide).
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 from .exercise_spec import PositionSpec
@@ -28,6 +29,18 @@ from .verdict import Cue, CueKind, Severity
 __all__ = ["UNKNOWN_GRACE_S", "PositionCondition", "PositionResult", "PositionCheck"]
 
 UNKNOWN_GRACE_S = 0.5
+#: A condition with ``max_rate_per_s`` measures the change over this long.
+STEADY_WINDOW_S = 0.5
+
+
+def rate_per_s(history: deque[tuple[int, float]], t_ms: int, value: float) -> float:
+    """|change| per second of ``value`` since the newest sample at least ``STEADY_WINDOW_S``
+    old in ``history`` ((t_ms, value) pairs, oldest first); inf until there is one."""
+    old = [(t, v) for t, v in history if t_ms - t >= STEADY_WINDOW_S * 1000.0]
+    if not old:
+        return math.inf
+    t0, v0 = old[-1]
+    return abs(value - v0) / ((t_ms - t0) / 1000.0)
 
 
 class PositionCondition:
@@ -44,10 +57,19 @@ class PositionCondition:
         self.inside = False
         self._pending_since: int | None = None
         self._unknown_since: int | None = None
+        self._history: deque[tuple[int, float]] = deque(maxlen=64)
 
     def raw_inside(self, value: float) -> bool:
         """Undebounced: inside the range, by the hysteresis when currently outside."""
         return self.spec.inside(value, 0.0 if self.inside else self._hyst)
+
+    def _steady(self, known: list[float], t_ms: int) -> bool:
+        if self.spec.max_rate_per_s is None:
+            return True
+        value = sum(known) / len(known)
+        rate = rate_per_s(self._history, t_ms, value)
+        self._history.append((t_ms, value))
+        return rate <= self.spec.max_rate_per_s
 
     def values(self, features: Features) -> list[float]:
         return [features.values[name] for name in self.spec.features]
@@ -64,7 +86,8 @@ class PositionCondition:
                 self.inside = False
             return self.inside
         self._unknown_since = None
-        if all(self.raw_inside(v) for v in known) == self.inside:
+        steady = self._steady(known, t_ms)
+        if (steady and all(self.raw_inside(v) for v in known)) == self.inside:
             self._pending_since = None
             return self.inside
         if self._pending_since is None:

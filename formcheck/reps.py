@@ -10,10 +10,11 @@ partial rep when it went at least ``PARTIAL_MIN_DEG`` down and lasted half of
 Where the top is, is learned from the person: real people rarely straighten
 fully between reps (a split squat's front knee comes back to ~150 deg, not
 the 165 of a rendered performer), so "back at the start" is reached once the
-angle has come back ``RETURN_FRACTION`` of the way from this rep's deepest
-point towards the person's own top (the crest of their last start phase).
-That threshold never goes looser than ``MIN_GAP_DEG`` short of the depth
-threshold nor stricter than the file's ``exit_deg``. The depth a rep must reach
+angle has come back to within ``RETURN_FRACTION`` of the rep's own depth from
+the person's top (the crest of their last start phase). The threshold scales
+with the dip, so a shallow attempt is judged on its own size rather than on a
+fixed angle it may barely cross, and it never goes looser than
+``MIN_GAP_DEG`` short of the depth threshold. The depth a rep must reach
 stays the file's ``enter_deg``: a shallow attempt is a partial rep, whatever
 the person's habit. The counter arms on the file's ``exit_deg`` or after the
 value has stayed well above the bottom for ``ARM_S``, so a person who walks
@@ -42,8 +43,8 @@ __all__ = ["RepEvent", "RepCounter", "PARTIAL_MIN_FRACTION", "RETURN_FRACTION"]
 #: fraction of ``min_rep_s`` and went at least ``PARTIAL_MIN_DEG`` down from the top.
 PARTIAL_MIN_FRACTION = 0.5
 PARTIAL_MIN_DEG = MIN_REP_SPAN_DEG / 2
-#: Back at the start once the angle has returned this fraction of the way from the rep's
-#: deepest point to the person's top...
+#: Back at the start once the angle is within this fraction of the rep's depth from the
+#: person's top...
 RETURN_FRACTION = 0.35
 #: ... but always at least this far (degrees) short of the depth threshold.
 MIN_GAP_DEG = 15.0
@@ -106,7 +107,7 @@ class RepCounter:
         if not math.isfinite(self._top) or not math.isfinite(self._deepest):
             return self._exit
         learned = self._top + RETURN_FRACTION * (self._deepest - self._top)
-        return min(max(learned, self._exit), self._enter - MIN_GAP_DEG)
+        return min(learned, self._enter - MIN_GAP_DEG)
 
     def update(self, value_deg: float, t_ms: int, side: str | None = "both") -> RepEvent | None:
         """One sample; ``side`` is this frame's working side (None or "unknown": not seen)."""

@@ -8,7 +8,10 @@ twists, from the sign of
 ``torso_twist_deg``. A new side must be seen for ``switch_s`` before it is
 adopted, so a one-frame swap does not flip it; while a switch is pending
 ``pending`` is True (the tracker pauses the hold clock meanwhile, so no time
-goes to the wrong side).
+goes to the wrong side). Side-on, which leg is the near one is weighed from
+several cues (``Features.near_evidence``); when they nearly cancel out the
+frame says nothing about a change of side, so a side once known is kept
+(evidence drifting through zero in a still pose is not a switch).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ import math
 from .exercise_spec import ExerciseSpec
 from .features import Features
 
-__all__ = ["SideTracker", "TWIST_MIN_DEG"]
+__all__ = ["SideTracker", "TWIST_MIN_DEG", "WEAK_EVIDENCE"]
 
 TWIST_MIN_DEG = 10.0
+#: |near-leg evidence| below this cannot change a known side.
+WEAK_EVIDENCE = 0.1
 
 
 class SideTracker:
@@ -62,7 +67,8 @@ class SideTracker:
         if self.spec.sides == "both" or self.fixed:
             return self.side
         seen = self.seen = self.detect(features)
-        if seen is None or seen == self.side:
+        weak = abs(features.near_evidence) < WEAK_EVIDENCE  # False when NaN (not side-on)
+        if seen is None or seen == self.side or (weak and self.side != "unknown"):
             self._candidate = None
             return self.side
         if self.side == "unknown":

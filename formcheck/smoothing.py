@@ -17,7 +17,7 @@ from scipy import ndimage, signal
 
 from .pose import Pose
 
-__all__ = ["OneEuroFilter", "PoseSmoother", "smooth_pose_track", "LookaheadSmoother"]
+__all__ = ["OneEuroFilter", "PoseSmoother", "smooth_pose_track", "LookaheadSmoother", "VisibilityHysteresis"]
 
 T = TypeVar("T")
 
@@ -473,3 +473,38 @@ class LookaheadSmoother(Generic[T]):
             self._buffer.popleft()
             self._released -= 1
         return out
+
+
+# --- visibility ----------------------------------------------------------------------------------
+
+
+class VisibilityHysteresis:
+    """Seen / not seen per landmark, with hysteresis, so a joint whose visibility hovers
+    around the threshold (a foot half covered by a hand, the far heel in profile) does not
+    flicker between known and unknown: once seen it stays seen until its visibility drops
+    below ``leave``, and it is seen again only above ``enter``.
+
+    The pose passed on carries the decision in its visibility: seen landmarks at least
+    ``enter``, unseen ones below it, so every later stage reads one threshold
+    (``features.VISIBILITY_MIN``). A frame without a pose forgets the state.
+    """
+
+    def __init__(self, enter: float = 0.5, leave: float = 0.35) -> None:
+        if not 0.0 <= leave <= enter <= 1.0:
+            raise ValueError(f"need 0 <= leave <= enter <= 1, got leave={leave!r}, enter={enter!r}")
+        self.enter, self.leave = enter, leave
+        self.reset()
+
+    def reset(self) -> None:
+        self._seen: np.ndarray | None = None
+
+    def __call__(self, pose: Pose | None) -> Pose | None:
+        if pose is None:
+            self.reset()
+            return None
+        vis = np.asarray(pose.visibility, float)
+        seen = vis >= (self.enter if self._seen is None else np.where(self._seen, self.leave, self.enter))
+        self._seen = seen
+        gated = np.where(seen, np.maximum(vis, self.enter), np.minimum(vis, np.nextafter(self.enter, 0.0)))
+        return Pose(t_ms=pose.t_ms, image_size=pose.image_size, xy_px=pose.xy_px, visibility=gated,
+                    world_m=pose.world_m)

@@ -109,7 +109,9 @@ class ExerciseTracker:
         stretch_cue = None
         hold_ended = None
         if self.hold is not None:
-            stretch = self.stretch.update(t, features) if engaged else self.stretch.update_out()
+            # a moment without the person (or a setup problem) is bridged like a hidden joint;
+            # out of position the stretch starts over
+            stretch = self.stretch.update(t, features) if position.ok else self.stretch.update_out()
             stretch_cue = stretch.cue if engaged else None
             form_ok = all(r.state is JointState.OK for m, r in zip(self.monitors, results)
                           if r.active and m.rule.stops_hold)

@@ -140,6 +140,12 @@ def front_pose(
     xy[L.NOSE] = hip_c + np.array([0.0, -TORSO - 65.0])
     pose = _pose(t_ms, xy, vis)
     world = pose.world_m.copy()
+    # the thighs rise towards the camera: in the world landmarks the knees come forward (-z)
+    # and the thighs keep their length, as the model's 3D estimate has them
+    for side in ("LEFT", "RIGHT"):
+        hip_w, knee = world[L[f"{side}_HIP"]], L[f"{side}_KNEE"]
+        world[knee, 1] = hip_w[1] + THIGH * math.cos(math.radians(depth_deg)) / 400.0
+        world[knee, 2] = -THIGH * math.sin(math.radians(depth_deg)) / 400.0
     a = math.radians(twist_deg)
     for side, sx in (("LEFT", 1.0), ("RIGHT", -1.0)):
         r = half_sh / 400.0

@@ -217,7 +217,10 @@ def test_oblique_hip_order_reveals_a_label_swap():
     """Both legs equally visible and no depth information: in an oblique view the
     near hip lies on the near shoulder's side, which tells the swapped labels."""
     pose = _kneeling(1, spread_px=40.0, far_visibility=0.95)
-    flat = type(pose)(pose.t_ms, pose.image_size, pose.xy_px, pose.visibility, pose.world_m * [1, 1, 0])
+    legs = [lm for lm in L if lm.name.endswith(("_KNEE", "_ANKLE", "_HEEL", "_FOOT_INDEX"))]
+    world = pose.world_m.copy()
+    world[legs, 2] = 0.0  # no depth for the legs (the trunk keeps it: that is what tells side-on)
+    flat = type(pose)(pose.t_ms, pose.image_size, pose.xy_px, pose.visibility, world)
     plain = compute_features(flat)
     swapped = compute_features(swap_leg_labels(flat))
     assert plain.role_sides["back"] == "right"

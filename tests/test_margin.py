@@ -4,14 +4,17 @@ Two checks that a verdict has a margin, i.e. does not depend on the exact pixels
 
 1. every clip in ``samples/`` copied with each frame perturbed by seeded uniform
    integer noise in [-2, +2] grey levels per pixel and channel (clipped to
-   0..255), written losslessly (raw RGB in .mov) with the same timestamps, beside a copy of its expected file: every verdict must be the
-   one of the original clip (a clip that passes must still pass; a
+   0..255), written losslessly (raw RGB in .mov) with the same timestamps,
+   beside a copy of its expected file: every verdict must be the one of the
+   original clip, run beside it (pass stays pass, fail stays fail; a
    known-failure clip may come out XFAIL or XPASS, reported);
 2. the sample performances rendered with a second rendering seed (another look
    and sway, ``make_samples --seed``), their expected files derived the same
    way ``make_samples`` does: every clip must pass (known failures only where
    the generator marks them).
 
+About 3.5 minutes on 2 cores (the worker process writes the next clip, and runs the
+original, while this one runs the model on the noisy copy); nothing is kept unless asked.
 A failure lists the checks that flipped. ``formcheck regress DIR --only NAME
 --out OUT`` on a kept copy (``FORMCHECK_MARGIN_KEEP=DIR``) gives the timeline
 of every feature per frame to see which threshold the verdict sits on.
@@ -44,8 +47,8 @@ NOISE_SEED = 20250
 NOISE_AMPLITUDE = 2  # grey levels, uniform integers in [-2, +2]
 SECOND_SEED = 1  # make_samples --seed 1
 
-#: Second-seed clips: every exercise good and faulty. Rendering runs at ~120 fps and the full model at
-#: ~60-80 fps here, so the 20 clips (~4700 frames) fit the time budget beside the noisy copies.
+#: Second-seed clips: every exercise good and faulty (not the four camera variations). Rendering runs at
+#: ~120 fps and the full model at ~60-80 fps here, so the 20 clips (~4700 frames) fit the time budget.
 SECOND_SEED_CLIPS = tuple(f"{e}-{v}" for e in ("squat", "lunge", "hip_flexor_stretch", "camel", "resting_squat",
                                                  "pigeon", "low_lunge", "kneeling_backbend", "standing_quad_stretch",
                                                  "seated_twist") for v in ("good", "fault"))
@@ -117,14 +120,15 @@ def _noisy_copy(src: str, dst: str, seed: int) -> int:
 
 
 def _prepared_and_regressed(folder: Path, jobs: list[tuple[str, object, tuple]], *,
-                            delete_after: str | None = None) -> tuple[list[ClipResult], float]:
-    """Run ``fn(*args)`` for each ``(stem, fn, args)`` in a worker process (writing the clip
-    ``<stem>.*`` and its expected file in ``folder``) while this process runs the regression on
-    the clips already written: preparing a clip (~2 s) overlaps with the model on the one before.
+                            delete_after: str | None = None) -> tuple[list[tuple[ClipResult, object]], float]:
+    """Run ``fn(*args)`` for each ``(stem, fn, args)`` in a worker process (it writes the clip
+    ``<stem>.*`` and its expected file in ``folder``, and may return something, e.g. the
+    original clip's result) while this process runs the regression on the clips already
+    written: the worker's part overlaps with the model here (two cores).
     ``delete_after``: a video extension whose file is removed once its clip is analysed.
-    Returns the results in job order and the wall time."""
+    Returns ``(result, fn's return)`` in job order and the wall time."""
     t0 = time.perf_counter()
-    results = []
+    out = []
     pending: deque = deque()
     todo = iter(jobs)
     # spawn: the pose model may already run threads in this process (fork would copy them mid-state).
@@ -136,12 +140,13 @@ def _prepared_and_regressed(folder: Path, jobs: list[tuple[str, object, tuple]],
             if not pending:
                 break
             stem, future = pending.popleft()
-            future.result()
-            results += run_regression(folder, only=stem)
+            extra = future.result()
+            [result] = run_regression(folder, only=stem)
+            out.append((result, extra))
             if delete_after and not os.environ.get("FORMCHECK_MARGIN_KEEP"):
                 (folder / f"{stem}{delete_after}").unlink()
                 (folder / f"{stem}{EXPECTED_SUFFIX}").unlink()
-    return results, time.perf_counter() - t0
+    return out, time.perf_counter() - t0
 
 
 def _failing_checks(r: ClipResult) -> str:
@@ -157,35 +162,53 @@ def _report_known(results: list[ClipResult], what: str) -> None:
                           + (f":\n{_failing_checks(r)}" if r.status == "XFAIL" else ""), stacklevel=2)
 
 
-def _noisy_job(video: Path, expected: Path, folder: Path) -> None:
+def _noisy_job(video: Path, expected: Path, folder: Path) -> ClipResult:
+    """Write the noisy copy of ``video`` and its expected file in ``folder``; return the
+    original clip's regression result (run here, beside the noisy copy's in the test process)."""
     _noisy_copy(str(video), str(folder / f"{video.stem}.mov"), zlib.crc32(video.stem.encode()) ^ NOISE_SEED)
     shutil.copy(expected, folder / expected.name)  # after the video: find_clips wants both
+    [original] = run_regression(video.parent, only=video.stem)
+    return original
+
+
+def _verdict(r: ClipResult) -> str:
+    """pass / fail; a known failure's XFAIL and XPASS count as one verdict (both allowed)."""
+    if r.status in ("XFAIL", "XPASS"):
+        return "known failure"
+    return "pass" if r.status == "ok" else r.status.lower()
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples/ not generated")
 def test_noisy_copies_keep_every_verdict(tmp_path):
-    """±2 grey levels of noise (lossless) changes no verdict of samples/."""
+    """±2 grey levels of noise (lossless) changes no verdict of samples/: each clip's verdict
+    on its noisy copy is the one on the original (run side by side, same engine)."""
     _model_or_skip()
     pairs = find_clips(SAMPLES)
     assert len(pairs) >= 20
-    results, wall_s = _prepared_and_regressed(
+    pairs_out, wall_s = _prepared_and_regressed(
         tmp_path, [(video.stem, _noisy_job, (video, expected, tmp_path)) for video, expected in pairs],
         delete_after=".mov")
-    print(f"\nnoisy copies of samples/ (noise seed {NOISE_SEED}, ±{NOISE_AMPLITUDE} grey levels), {wall_s:.0f} s:")
-    print(format_table(results))
+    noisy = [r for r, _ in pairs_out]
+    original = [o for _, o in pairs_out]
+    print(f"\nsamples/ originals:\n{format_table(original)}")
+    print(f"\nnoisy copies (noise seed {NOISE_SEED}, ±{NOISE_AMPLITUDE} grey levels; both runs {wall_s:.0f} s):")
+    print(format_table(noisy))
     _keep(tmp_path, "noisy")
-    _report_known(results, "noisy copy")
-    assert [r.clip.stem for r in results] == [video.stem for video, _ in pairs]
-    changed = [r for r in results if r.known_failure is None and not r.passed]
-    if changed:
-        # A flip (the original passes) or a clip that fails on its original too (test_regress says so).
-        lines = []
-        for r in changed:
-            [original] = run_regression(SAMPLES, only=r.clip.stem)
-            was = "passes: FLIPPED by the noise" if original.passed else \
-                "FAILS on the original too:\n" + _failing_checks(original)
-            lines.append(f"{r.clip.stem} (original {was})\n{_failing_checks(r)}")
-        pytest.fail("clips that do not pass with ±2 grey levels of noise:\n" + "\n".join(lines))
+    _report_known(noisy, "noisy copy")
+    assert [r.clip.stem for r in noisy] == [video.stem for video, _ in pairs]
+    assert not [r.name for r in noisy + original if r.status == "SKIP"], "a clip was not analysed"
+    flipped, both_fail = [], []
+    for r, o in zip(noisy, original):
+        if _verdict(r) != _verdict(o):
+            flipped.append(f"{r.clip.stem}: {o.status} on the original, {r.status} with noise\n"
+                           + "\n".join(filter(None, (_failing_checks(o), _failing_checks(r)))))
+        elif _verdict(r) == "fail":
+            both_fail.append(r.clip.stem)
+        if _verdict(r) == "known failure" and r.status != o.status:
+            warnings.warn(f"known-failure clip {r.clip.stem}: {o.status} on the original, {r.status} with noise")
+    if both_fail:  # the same verdict: not this test's business (test_regress fails on them)
+        warnings.warn(f"fail on the original and with noise alike: {', '.join(both_fail)}")
+    assert not flipped, "verdicts changed by ±2 grey levels of noise:\n" + "\n".join(flipped)
 
 
 # --------------------------------------------------------------------------- a second rendering seed
@@ -201,11 +224,12 @@ def _render(name: str, seed: int, out: Path) -> None:
 def test_second_rendering_seed_passes(tmp_path):
     """The performances rendered with another look and sway pass like samples/ does."""
     _model_or_skip()
-    results, wall_s = _prepared_and_regressed(
+    done, wall_s = _prepared_and_regressed(
         tmp_path, [(name, _render, (name, SECOND_SEED, tmp_path)) for name in SECOND_SEED_CLIPS])
+    results = [r for r, _ in done]
     print(f"\nrendering seed {SECOND_SEED} ({len(results)} clips, {wall_s:.0f} s):")
     print(format_table(results))
     _keep(tmp_path, f"seed{SECOND_SEED}")
     _report_known(results, f"rendering seed {SECOND_SEED}")
-    failed = [r for r in results if not r.ok]
+    failed = [r for r in results if not r.ok or r.status == "SKIP"]
     assert not failed, f"rendering seed {SECOND_SEED}: clips that fail:\n" + "\n".join(map(_failing_checks, failed))

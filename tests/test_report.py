@@ -9,22 +9,27 @@ import math
 import jsonschema
 import pytest
 
+from formcheck.exercise_spec import HoldSpec
+from formcheck.holds import HoldTimer
 from formcheck.report import REPORT_SCHEMA_PATH, ReportBuilder, TimelineWriter, write_json
 from formcheck.verdict import ActiveFault, FrameVerdict, Severity
 
 ARCH = ActiveFault("trunk_upright", "Tuck your pelvis", Severity.MAJOR, "left")
 
 
-def verdicts(spec):
-    """Frames at 10 fps from (seconds, holding, hold side, faults) segments; hold_s accrues while holding."""
-    t_ms, hold = 0, {"left": 0.0, "right": 0.0}
-    out = []
+def verdicts(spec, hold_spec=HoldSpec(target_s=30, max_pause_s=1.0)):
+    """Frames at 10 fps from (seconds, in the stretch, side, faults) segments, with the holds of a
+    real ``HoldTimer`` on them (breaks up to 1 s pause a hold, longer ones end it)."""
+    timer = HoldTimer(hold_spec)
+    t_ms, out = 0, []
     for seconds, holding, side, faults in spec:
         for _ in range(int(seconds * 10)):
-            if holding:
-                hold[side] += 0.1
+            done = len(timer.finished)
+            timer.update(t_ms, side, present=True, passing=holding)
             out.append(FrameVerdict(t_ms=t_ms, pose_found=True, setup_ok=True, view="side", side=side,
-                                    phase="hold", faults=faults, holding=holding, hold_s=dict(hold)))
+                                    phase="hold", faults=faults, holding=timer.holding, hold_s=timer.totals_s,
+                                    hold_ended=timer.finished[-1] if len(timer.finished) > done else None,
+                                    hold_open=timer.current))
             t_ms += 100
     return out
 
@@ -39,22 +44,28 @@ def build(frames):
 def test_hold_survives_short_break_and_splits_on_long_one():
     report = build(verdicts([
         (1, False, "left", ()), (3, True, "left", ()), (0.5, False, "left", ()), (2, True, "left", ()),
-        (2, False, "left", ()), (1, True, "left", ()),
+        (2, False, "left", ()), (1.5, True, "left", ()),
     ]))
     assert len(report["holds"]) == 2
     first, second = report["holds"]
     assert first["side"] == "left"
-    assert first["good_form_s"] == pytest.approx(5.0, abs=0.11)
-    assert first["start_s"] == pytest.approx(0.9, abs=0.11)
+    assert first["good_form_s"] == pytest.approx(4.8, abs=0.11)  # the first frame after a break adds nothing
+    assert first["start_s"] == pytest.approx(1.0, abs=0.11)
     assert first["end_s"] == pytest.approx(6.4, abs=0.11)
-    assert second["good_form_s"] == pytest.approx(1.0, abs=0.11)
-    assert report["sides"]["left"]["hold_s"] == pytest.approx(6.0, abs=0.11)
+    assert second["good_form_s"] == pytest.approx(1.4, abs=0.11)
+    assert report["sides"]["left"]["hold_s"] == pytest.approx(6.2, abs=0.11)
 
 
 def test_side_change_closes_the_hold():
     report = build(verdicts([(2, True, "left", ()), (2, True, "right", ())]))
     assert [h["side"] for h in report["holds"]] == ["left", "right"]
-    assert report["sides"]["right"]["hold_s"] == pytest.approx(2.0, abs=0.11)
+    assert report["sides"]["right"]["hold_s"] == pytest.approx(1.9, abs=0.11)
+
+
+def test_a_pass_through_the_stretch_is_not_a_hold():
+    report = build(verdicts([(0.6, True, "left", ()), (3, False, "left", ()), (2, True, "left", ())]))
+    assert [round(h["good_form_s"], 1) for h in report["holds"]] == [1.9]
+    assert report["sides"]["left"]["hold_s"] == pytest.approx(1.9, abs=0.11)
 
 
 def test_fault_intervals_open_and_close():

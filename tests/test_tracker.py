@@ -23,8 +23,9 @@ def feed(tracker: ExerciseTracker, poses):
 
 
 def half_kneeling(t_ms: int, *, facing: int = 1, trunk_deg: float = 0.0, back: str = "near"):
-    """Half-kneeling hip-flexor stretch: back knee on the floor under the hip, front knee at 90."""
-    kneel, front = (-5.0, 100.0), (85.0, 85.0)
+    """Half-kneeling hip-flexor stretch: back knee on the floor behind the hip (hips shifted
+    forward into the stretch), front knee at 90."""
+    kneel, front = (-22.0, 100.0), (85.0, 85.0)  # hips shifted forward of the kneeling knee
     near, far = (kneel, front) if back == "near" else (front, kneel)
     return side_pose(t_ms, facing=facing, trunk_deg=trunk_deg, near_leg=near, far_leg=far, hip=(640, 400))
 
@@ -49,7 +50,8 @@ def test_good_hip_flexor_hold_times_the_back_leg_side():
     assert verdicts[-1].setup_ok and verdicts[-1].holding
     assert verdicts[-1].side == "right"  # facing right shows the right side; the near leg kneels
     assert verdicts[-1].faults == ()
-    assert verdicts[-1].hold_s["right"] == pytest.approx(35.0 - 1.0, abs=0.25)  # minus the settle time
+    # minus the settle time (1 s) and the stretch condition's enter time (0.2 s)
+    assert verdicts[-1].hold_s["right"] == pytest.approx(35.0 - 1.0 - 0.2, abs=0.25)
     assert verdicts[-1].hold_current_s == pytest.approx(verdicts[-1].hold_s["right"])
     events = [e for v in verdicts for e in v.events]
     assert events[:2] == ["hold_start:right", "target:right"]
@@ -73,7 +75,18 @@ def test_leaning_back_is_the_fault_and_stops_the_clock():
     confirms = [v.cue.text for v in verdicts[80:] if v.cue and v.cue.kind is CueKind.CONFIRM]
     assert "Good, back is neutral now" in confirms
     assert verdicts[-1].hold_s["right"] > held
-    assert len(tracker.hold.holds) == 1  # a 3 s break pauses the hold, it does not restart
+    assert len(tracker.hold.finished) == 0 and tracker.hold.current is not None  # one hold, still going  # a 3 s break pauses the hold, it does not restart
+
+
+def test_kneeling_upright_is_the_position_not_yet_the_stretch():
+    tracker = ExerciseTracker(load_exercise("hip_flexor_stretch"))
+    upright = [side_pose(i * DT, near_leg=(-5.0, 95.0), far_leg=(85.0, 85.0), hip=(640, 400)) for i in range(40)]
+    shifted_in = [half_kneeling((40 + i) * DT) for i in range(40)]
+    verdicts = feed(tracker, upright + shifted_in)
+    assert verdicts[39].phase == "hold" and not verdicts[39].holding
+    assert verdicts[39].cue.text.startswith("Tuck your pelvis and shift your hips forward")
+    assert verdicts[-1].holding
+    assert verdicts[-1].hold_s["right"] == pytest.approx(3.6, abs=0.3)
 
 
 def test_label_swaps_do_not_change_side_or_faults():
@@ -85,7 +98,7 @@ def test_label_swaps_do_not_change_side_or_faults():
     verdicts = feed(ExerciseTracker(load_exercise("hip_flexor_stretch")), poses)
     assert {v.side for v in verdicts[15:]} == {"left"}
     assert all(v.faults == () for v in verdicts[15:])
-    assert verdicts[-1].hold_s["left"] == pytest.approx(11.0, abs=0.3)
+    assert verdicts[-1].hold_s["left"] == pytest.approx(11.0 - 0.2, abs=0.3)  # minus the stretch's enter time
 
 
 def test_other_side_is_timed_separately():
@@ -94,7 +107,7 @@ def test_other_side_is_timed_separately():
     second = [half_kneeling((60 + i) * DT, back="far") for i in range(60)]
     verdicts = feed(tracker, first + second)
     assert verdicts[-1].side == "left"  # the far leg kneels: the left side (facing right)
-    assert verdicts[-1].hold_s["right"] == pytest.approx(5.0, abs=0.3)
+    assert verdicts[-1].hold_s["right"] == pytest.approx(5.0 - 0.2, abs=0.3)  # minus the stretch's enter time
     assert verdicts[-1].hold_s["left"] == pytest.approx(5.2, abs=0.7)
 
 
@@ -102,7 +115,7 @@ def test_front_view_for_a_side_exercise_asks_to_turn():
     tracker = ExerciseTracker(load_exercise("hip_flexor_stretch"))
     verdicts = feed(tracker, [front_pose(i * DT) for i in range(30)])
     assert not any(v.setup_ok for v in verdicts)
-    assert verdicts[-1].cue.text == "Turn side-on to the camera"
+    assert verdicts[-1].cue.text == "Turn side-on to the camera (a quarter turn off is fine)"
     assert verdicts[-1].view == "front"
     assert verdicts[-1].hold_s == {}
 
@@ -157,17 +170,19 @@ def test_dropout_pauses_hold_and_short_loss_resumes():
         verdicts.append(tracker.update(pose, compute_features(pose, t_ms=i * DT), t_ms=i * DT))
     assert verdicts[42].cue.text == "Step into the camera's view" and not verdicts[42].pose_found
     assert verdicts[46].setup_ok  # back within 1 s: no new settle
-    assert len(tracker.hold.holds) == 1
+    assert len(tracker.hold.finished) == 0 and tracker.hold.current is not None  # one hold, still going
     assert verdicts[-1].hold_s["right"] == pytest.approx(3.0 + 1.9, abs=0.15)
 
 
 def test_hidden_joint_is_unknown_not_a_fault():
+    """The head is hidden: the head rule cannot be judged (unknown, cued), which is no fault;
+    it is an info rule, so the hold goes on (the joints the stretch needs are in view)."""
     tracker = ExerciseTracker(load_exercise("hip_flexor_stretch"))
     poses = [half_kneeling(i * DT) for i in range(20)]
     poses += [hide(half_kneeling((20 + i) * DT), L.NOSE, L.LEFT_EAR, L.RIGHT_EAR) for i in range(10)]
     verdicts = feed(tracker, poses)
     last = verdicts[-1]
-    assert last.faults == () and not last.holding
+    assert last.faults == () and last.holding
     assert last.cue.text.startswith("Can't see your")
     assert JointState.UNKNOWN in last.joint_states.values()
 

@@ -200,7 +200,7 @@ def standing_quad_stretch(variant: str, seed: int = 0) -> Performance:
 
 def seated_twist(variant: str, seed: int = 0) -> Performance:
     """Seated cross-legged twist to the left; fault: the shoulders turn back to face forward."""
-    pos = BodyPose(trunk_lean_deg=4, trunk_twist_deg=45, head_yaw_deg=25).with_(
+    pos = BodyPose(trunk_lean_deg=4, trunk_twist_deg=60, head_yaw_deg=25).with_(
         both_hip_flex=80, both_hip_abd=40, both_hip_rot=85, both_knee_flex=135, both_ankle_plantar=20,
         r_shoulder_flex=50, r_shoulder_abd=5, r_elbow_flex=30, l_shoulder_flex=-30, l_shoulder_abd=20,
         l_elbow_flex=10)
@@ -212,7 +212,7 @@ def seated_twist(variant: str, seed: int = 0) -> Performance:
 
 def camel(variant: str, seed: int = 0) -> Performance:
     """Camel from kneeling: hips over knees, chest lifted and arched, hands to heels; fault: hips sink back."""
-    pos = BodyPose(trunk_lean_deg=-14, lumbar_arch_deg=42, head_pitch_deg=0).with_(
+    pos = BodyPose(trunk_lean_deg=-18, lumbar_arch_deg=48, head_pitch_deg=0).with_(
         both_hip_flex=-6, both_knee_flex=84, both_ankle_plantar=75, both_shoulder_flex=-55, both_elbow_flex=5,
         both_shoulder_abd=14)
     faulty = pos.with_(both_hip_flex=28, both_knee_flex=118, trunk_lean_deg=-30, lumbar_arch_deg=30)

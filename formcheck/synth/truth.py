@@ -19,6 +19,7 @@ from typing import Any
 
 from ..exercise_spec import ExerciseSpec, RuleSpec, load_exercise
 from ..features import compute_features
+from ..position import PositionCheck
 from .clip import SynthClip
 
 __all__ = ["fault_intervals", "expected_result", "in_position", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
@@ -26,6 +27,8 @@ __all__ = ["fault_intervals", "expected_result", "in_position", "MotionError", "
 
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 DEFAULT_ONSET_TOLERANCE_S = 0.5
+#: How long after a scripted fault episode its rule may take to clear.
+CLEAR_SEARCH_S = 1.0
 
 
 class MotionError(ValueError):
@@ -57,7 +60,11 @@ def _applies(spec: ExerciseSpec, rule: RuleSpec, values: dict[str, float]) -> bo
 
 
 def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]:
-    """Each scripted fault as it really happens: ``{rule, fault, side, onset_s, end_s}``."""
+    """Each scripted fault as it really happens: ``{rule, fault, side, onset_s, end_s}``.
+
+    It starts when the true body first breaks the rule inside the scripted episode and
+    lasts, as the rule says, until the body is back inside the bounds by the rule's
+    hysteresis (looked for up to ``CLEAR_SEARCH_S`` after the episode)."""
     perf = clip.performance
     rules = {r.id: r for r in spec.rules}
     series = [(p.t_ms / 1000.0, compute_features(p).values) for p in clip.poses()]
@@ -67,25 +74,34 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
             raise MotionError(f"{perf.name}: fault '{fault.fault}' names rule '{fault.rule}', "
                               f"not in {spec.id} (rules: {', '.join(rules)})")
         rule = rules[fault.rule]
-        bad = [t for t, values in series
-               if fault.start_s <= t <= fault.end_s and _applies(spec, rule, values)
-               and _violated(rule, values[rule.feature])]
-        if not bad:
+        onset = next((t for t, values in series
+                      if fault.start_s <= t <= fault.end_s and _applies(spec, rule, values)
+                      and _violated(rule, values[rule.feature])), None)
+        if onset is None:
             raise MotionError(f"{perf.name}: the scripted fault '{fault.fault}' ({fault.start_s}-{fault.end_s} s) "
                               f"never breaks rule '{rule.id}' ({rule.feature} outside {rule.bounds}) "
                               f"while in position and in the rule's phase")
+        end = onset
+        for t, values in series:
+            if not onset <= t <= fault.end_s + CLEAR_SEARCH_S or not _applies(spec, rule, values):
+                continue
+            if rule.inside(values[rule.feature], rule.hysteresis):
+                break
+            end = t
         out.append({"rule": rule.id, "fault": fault.fault, "side": fault.side,
-                    "onset_s": round(bad[0], 3), "end_s": round(bad[-1] + 1.0 / clip.fps, 3)})
+                    "onset_s": round(onset, 3), "end_s": round(end + 1.0 / clip.fps, 3)})
     return out
 
 
 def out_of_stretch(clip: SynthClip, spec: ExerciseSpec) -> list[tuple[float, float]]:
-    """Intervals when the true body is not in the stretch (some ``[[stretch]]`` condition fails)."""
+    """Intervals when the true body is not in the stretch, as the exercise file defines it
+    (ranges, hysteresis, enter and exit times, steadiness: ``position.PositionCheck``
+    applied to the exact landmarks)."""
     out: list[tuple[float, float]] = []
     dt_s = 1.0 / clip.fps
+    stretch = PositionCheck(spec.stretch)
     for pose in clip.poses():
-        values = compute_features(pose).values
-        if all(c.inside_all([values[name] for name in c.features]) for c in spec.stretch):
+        if stretch.update(pose.t_ms, compute_features(pose)).ok:
             continue
         t_s = pose.t_ms / 1000.0
         if out and abs(out[-1][1] - t_s) < 1.5 * dt_s:
