@@ -233,11 +233,13 @@ def _first_hidden(joints: tuple[Landmark, ...], pose: Pose | None) -> str:
 class StillCheck:
     """One pose judged on its own (a photo): no settling, debounce, hysteresis or timing.
 
-    ``rules`` maps rule id -> "pass" | "fail" | "unknown" (not visible), for
-    the rules that apply in ``phase``; ``position`` maps each position
-    condition (by its feature) the same way, and ``position_cue`` is the first
-    failing one's cue. ``hold_ok`` is True when setup passes, the pose is in
-    position and every rule passes (for a hold exercise: the clock would run).
+    ``rules`` maps rule id -> "pass" | "fail" | "unknown" (not visible) |
+    "unchecked" (not judged from this camera view), for the rules that apply
+    in ``phase``; ``position`` maps each position condition (by its feature)
+    the same way, and ``position_cue`` is the first failing one's cue;
+    ``in_stretch`` says whether every stretch condition passes. ``hold_ok``
+    is True when setup passes, the pose is in position and in the stretch,
+    and every rule judged from this view passes.
     """
 
     setup_ok: bool
@@ -249,6 +251,7 @@ class StillCheck:
     values: dict[str, float]
     position: dict[str, str] = field(default_factory=dict)
     position_cue: str | None = None
+    in_stretch: bool = True
 
     @property
     def position_ok(self) -> bool:
@@ -256,8 +259,8 @@ class StillCheck:
 
     @property
     def hold_ok(self) -> bool:
-        return (self.setup_ok and self.position_ok
-                and all(state == "pass" for state in self.rules.values()))
+        return (self.setup_ok and self.position_ok and self.in_stretch
+                and all(state in ("pass", "unchecked") for state in self.rules.values()))
 
 
 def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None = None) -> StillCheck:
@@ -276,14 +279,15 @@ def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None
             continue
         value = features.values[rule.feature]
         values[rule.id] = value
-        rules[rule.id] = ("unknown" if not math.isfinite(value) else
-                          "pass" if rule.inside(value) else "fail")
+        rules[rule.id] = ("unchecked" if not rule.judged_from(view) else "unknown" if not math.isfinite(value)
+                          else "pass" if rule.inside(value) else "fail")
     states = PositionCheck.check(spec.position, features)
     position = {_condition_name(spec, i): state for i, state in states.items()}
     failing = [i for i, state in states.items() if state != "pass"]
     position_cue = spec.position[failing[0]].cue if failing else None
+    in_stretch = all(state == "pass" for state in PositionCheck.check(spec.stretch, features).values())
     return StillCheck(cue is None, cue.text if cue else None, view, side, phase, rules, values, position,
-                      position_cue)
+                      position_cue, in_stretch)
 
 
 def _condition_name(spec: ExerciseSpec, i: int) -> str:

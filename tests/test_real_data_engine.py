@@ -64,7 +64,8 @@ def test_pose_squats_gives_two_complete_reps(squat_poses, smoothed):
     rep_times = [v.t_ms for v in verdicts if "rep:both" in v.events]
     assert len(rep_times) == 2 and rep_times[0] < 5000 < rep_times[1] < 10000
     assert last.phase in ("moving", "bottom")  # the clip ends mid-ascent of the 3rd
-    assert all(v.view == "front" for v in verdicts if v.pose_found)
+    # filmed from the front, the body turned up to ~35 deg at times
+    assert {v.view for v in verdicts if v.pose_found} <= {"front", "oblique"}
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +111,23 @@ def test_standing_squat_start_is_ready(photo_results):
 
 
 @pytest.mark.parametrize("photo, cue", [
-    ("Chair_Squat_1.jpg", "Face the camera"),  # squats are checked from the front
-    ("Bodyweight_Walking_Lunge_0.jpg", "Turn side-on to the camera"),
     ("Standing_Elevated_Quad_Stretch_1.jpg", "Step back, your feet are out of view"),
 ])
 def test_wrong_setup_is_named(photo_results, photo, cue):
     check = photo_results[photo].check
     assert not check.setup_ok and check.setup_cue == cue
+
+
+def test_squat_from_the_side_is_judged_without_the_front_view_rules(photo_results):
+    check = photo_results["Chair_Squat_1.jpg"].check
+    assert check.setup_ok and check.view == "side" and check.phase == "bottom"
+    assert check.rules == {"knees_out": "unchecked", "hips_level": "unchecked"}
+
+
+def test_lunge_from_the_front_is_judged_without_the_side_view_rules(photo_results):
+    check = photo_results["Bodyweight_Walking_Lunge_0.jpg"].check
+    assert check.setup_ok and check.view == "front" and check.phase == "bottom"
+    assert check.rules["front_knee_over_ankle"] == "unchecked"
 
 
 def test_untwisted_start_is_not_a_twist(photo_results):

@@ -106,7 +106,8 @@ def test_feature_charts_take_thresholds_from_the_spec() -> None:
     charts = webapp.feature_charts(squat, ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"])
     assert [c.feature for c in charts] == ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"]
     depth, knees, hips = charts
-    assert depth.thresholds == (("reps: enter_deg", 70.0), ("reps: exit_deg", 35.0)) and depth.rules == ()
+    assert depth.thresholds == (("reps: enter_deg", squat.reps.enter_deg), ("reps: exit_deg", squat.reps.exit_deg))
+    assert depth.rules == ()
     assert knees.thresholds == (("knees_out: min_ratio", 0.75),) and knees.rules == ("knees_out",)
     assert hips.thresholds == (("hips_level: max_deg", 20.0),) and hips.rules == ("hips_level",)
     assert [c.feature for c in webapp.feature_charts(squat, ["thigh_depth_deg"])] == ["thigh_depth_deg"]
