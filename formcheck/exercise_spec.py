@@ -51,7 +51,7 @@ File layout (all keys are checked; unknown keys are rejected)::
     min_ratio = 0.8               # min_/max_ with the feature's unit (deg|ratio)
     hysteresis_ratio = 0.05       # the value must come back this far inside to clear
     debounce_s = 0.3              # a fault must persist this long to show (and to clear)
-    phase = "active"              # any | hold | start | moving | bottom | active
+    phase = "active"              # any | hold | stretch | start | moving | bottom | active
     cue = "Push your knees out over your toes"
     confirm = "Good, knees over toes"
     severity = "major"            # info | minor | major | safety
@@ -121,11 +121,15 @@ class View(str, Enum):
 class Phase(str, Enum):
     """When a rule is checked. Rep phases: ``start`` (at the top), ``moving``
     (between the thresholds), ``bottom`` (past the depth threshold);
-    ``active`` = moving or bottom. Hold mode has one phase, ``hold``.
+    ``active`` = moving or bottom. Hold mode: ``hold`` (in position) and
+    ``stretch`` (a hold is under way: once the person has reached the stretch,
+    until the hold ends), so a rule that says "you came out of the stretch"
+    is not a fault while they are still winding into it.
     ``any`` = every phase once setup has passed."""
 
     ANY = "any"
     HOLD = "hold"
+    STRETCH = "stretch"
     START = "start"
     MOVING = "moving"
     BOTTOM = "bottom"
@@ -136,6 +140,8 @@ class Phase(str, Enum):
             return True
         if self is Phase.ACTIVE:
             return phase in ("moving", "bottom")
+        if self is Phase.HOLD:
+            return phase in ("hold", "stretch")
         return self.value == phase
 
 
@@ -399,7 +405,7 @@ class ExerciseSpec(_Model):
             if rule.id in seen:
                 raise ValueError(f"rules[{i}].id: duplicate rule id '{rule.id}'")
             seen.add(rule.id)
-            allowed = {Phase.ANY, Phase.HOLD} if self.mode is Mode.HOLD else {
+            allowed = {Phase.ANY, Phase.HOLD, Phase.STRETCH} if self.mode is Mode.HOLD else {
                 Phase.ANY, Phase.START, Phase.MOVING, Phase.BOTTOM, Phase.ACTIVE}
             if rule.phase not in allowed:
                 raise ValueError(f"rules[{i}].phase: '{rule.phase.value}' not allowed in mode "

@@ -173,7 +173,8 @@ def _defs() -> dict[str, FeatureDef]:
                    "shoulder->ear line relative to the hip->shoulder line, + head forward of the trunk line",
                    ("LEFT_EAR", "RIGHT_EAR", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP"),
                    "MID_SHOULDER"),
-        FeatureDef("shoulders_level_deg", "tilt of the shoulder line from horizontal (front view; 0 level)",
+        FeatureDef("shoulders_level_deg",
+                   "tilt of the shoulder line from horizontal, in 3D (0 level; unchanged when the shoulders turn)",
                    ("LEFT_SHOULDER", "RIGHT_SHOULDER")),
         FeatureDef("hips_level_deg", "tilt of the hip line from horizontal (front view; 0 level)",
                    ("LEFT_HIP", "RIGHT_HIP")),
@@ -335,7 +336,7 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     values["trunk_lean_deg"] = _blend(sign * trunk_up, trunk3["trunk_lean_deg"], side_w)
     values["head_lean_deg"] = _blend(sign * head_up, trunk3["head_lean_deg"], side_w)
     values["neck_trunk_deg"] = _blend(sign * _wrap_deg(head_up - trunk_up), trunk3["neck_trunk_deg"], side_w)
-    values["shoulders_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER]))
+    values["shoulders_level_deg"] = _tilt_3d_deg(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER])
     values["hips_level_deg"] = float(line_from_horizontal_deg(p[L.LEFT_HIP], p[L.RIGHT_HIP]))
 
     values["hips_vs_feet_deg"] = _line_vs_line_deg(p[L.LEFT_HIP], p[L.RIGHT_HIP], p[L.LEFT_ANKLE], p[L.RIGHT_ANKLE])
@@ -477,6 +478,14 @@ def _leg_3d(w: np.ndarray, side: str, frame: _BodyFrame | None, trunk_lean: floa
         "shin_from_vertical_deg": _signed_from(knee - ankle, _UP, frame),
         "hip_flexion_deg": thigh + trunk_lean,
     }
+
+
+def _tilt_3d_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """Unsigned tilt of the 3D line a-b from the horizontal plane: a line turned about the vertical
+    (shoulders in a twist) keeps its tilt, where its image would tilt with the perspective."""
+    d = np.asarray(b, float) - np.asarray(a, float)
+    horizontal = float(np.hypot(d[0], d[2]))
+    return math.degrees(math.atan2(abs(float(d[1])), horizontal)) if np.isfinite(d).all() else math.nan
 
 
 def _thigh_depth_3d(w: np.ndarray, side: str) -> float:

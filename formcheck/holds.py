@@ -3,8 +3,8 @@
 A hold is time in the stretch on one side. It starts on the first frame in the
 stretch with good form; time accrues only while that lasts. Stepping out of
 the stretch, or a fault that defeats it, pauses the hold for up to
-``max_pause_s``; losing the person (no pose) pauses it for up to
-``max_dropout_s``; a longer gap, or a change of side, ends it. So a
+``max_pause_s``; losing the person (no pose, or out of the exercise position)
+pauses it for up to ``max_dropout_s``; a longer gap, or a change of side, ends it. So a
 demonstrator who pulses in and out of a stretch every few seconds makes one
 hold whose time is the time actually spent in the stretch. A hold that ends
 with less than ``min_hold_s`` of good-form time was not a hold (a pass through
@@ -53,6 +53,11 @@ class HoldTimer:
         return self._open.record() if self._counted(self._open) else None
 
     @property
+    def started(self) -> bool:
+        """A hold is under way (in the stretch now, or paused within its limits)."""
+        return self._open is not None
+
+    @property
     def current_s(self) -> float:
         return self._open.good_form_s if self._open is not None else 0.0
 
@@ -70,7 +75,7 @@ class HoldTimer:
     def update(self, t_ms: int, side: str, present: bool, passing: bool) -> list[str]:
         """Advance to ``t_ms``; returns events ("hold_start:left", "target:left", "hold_end:left").
 
-        ``present``: the person is seen; ``passing``: in the stretch with good form."""
+        ``present``: the person is seen, in position; ``passing``: in the stretch with good form."""
         events: list[str] = []
         cur = self._open
         if cur is not None and passing and side != cur.side:

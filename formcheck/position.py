@@ -118,11 +118,6 @@ class PositionCheck:
             c.reset()
         self.ok = not self.conditions
 
-    def update_out(self) -> PositionResult:
-        """The person is not even in position: every condition starts over."""
-        self.reset()
-        return PositionResult(self.ok, None)
-
     def update(self, t_ms: int, features: Features) -> PositionResult:
         if not self.conditions:
             return PositionResult(True, None)

@@ -270,8 +270,8 @@ class ClipResult:
 
     @property
     def passed(self) -> bool:
-        """Every check matched (whatever the known-failure marker says)."""
-        return self.error is None and all(c.ok for c in self.checks)
+        """It ran and every check matched (whatever the known-failure marker says)."""
+        return self.skipped is None and self.error is None and all(c.ok for c in self.checks)
 
     @property
     def status(self) -> str:

@@ -94,8 +94,10 @@ class ExerciseTracker:
             phase = self._update_reps(t, features, side, setup, position, events, messages)
 
         judged = [m.rule.judged_from(setup.view) for m in self.monitors]
+        # a hold under way (from the previous frame) makes the hold phase the "stretch" phase
+        rule_phase = "stretch" if phase == "hold" and self.hold is not None and self.hold.started else phase
         results = [m.update(features.values[m.rule.feature], t,
-                            engaged and ok_view and m.rule.phase.covers(phase))
+                            engaged and ok_view and m.rule.phase.covers(rule_phase))
                    for m, ok_view in zip(self.monitors, judged)]
         unchecked = tuple(m.rule.id for m, ok_view in zip(self.monitors, judged) if not ok_view)
         # a fault stands until it is seen cleared: a moment when the joint is not visible does not end it
@@ -109,16 +111,18 @@ class ExerciseTracker:
         stretch_cue = None
         hold_ended = None
         if self.hold is not None:
-            # a moment without the person (or a setup problem) is bridged like a hidden joint;
-            # out of position the stretch starts over
-            stretch = self.stretch.update(t, features) if position.ok else self.stretch.update_out()
+            # followed on every frame, so a moment out of position or out of view is bridged
+            # like a hidden joint and the steadiness of a stretch keeps its history
+            stretch = self.stretch.update(t, features)
             stretch_cue = stretch.cue if engaged else None
             form_ok = all(r.state is JointState.OK for m, r in zip(self.monitors, results)
                           if r.active and m.rule.stops_hold)
             # no time to a side about to change, or to a side not yet known
             passing = engaged and stretch.ok and stretch.seen and form_ok and not self.sides.pending and side != "unknown"
             done = len(self.hold.finished)
-            hold_events = self.hold.update(t, side, present=pose is not None, passing=passing)
+            # out of position (standing up, changing sides) ends a hold after the dropout limit;
+            # a setup problem with the person still in position only pauses it
+            hold_events = self.hold.update(t, side, present=pose is not None and position.ok, passing=passing)
             hold_ended = self.hold.finished[-1] if len(self.hold.finished) > done else None
             events += hold_events
             holding = self.hold.holding

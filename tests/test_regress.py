@@ -246,6 +246,52 @@ def test_find_clips_expected_without_video_raises(tmp_path):
         find_clips(tmp_path)
 
 
+def test_named_video_is_found_in_a_video_folder_or_skipped(tmp_path):
+    expected_dir, videos = tmp_path / "expected", tmp_path / "videos"
+    expected_dir.mkdir()
+    videos.mkdir()
+    for name in ("kept", "absent"):
+        (expected_dir / f"{name}.expected.json").write_text(json.dumps(
+            {"exercise": "squat", "video": f"{name}_clip.mp4", "reps": {"both": 1}}))
+    (videos / "kept_clip.mp4").write_bytes(b"x")
+    seen = []
+
+    def analyze(video, spec, model):
+        seen.append(video)
+        return _report({"both": {"reps": 1}})
+
+    results = run_regression(expected_dir, video_dirs=[videos], analyze=analyze)
+    assert seen == [videos / "kept_clip.mp4"]
+    assert [(r.name, r.status, r.ok) for r in results] == [("absent_clip.mp4", "SKIP", True),
+                                                           ("kept_clip.mp4", "ok", True)]
+    table = format_table(results)
+    assert "1/1 clips passed, 1 skipped (video not found)" in table and "SKIP" in table
+    assert 'skipped="1"' in junit_xml(results)
+
+
+def test_holds_are_found_at_their_time():
+    expected = parse_expected({"exercise": "pigeon", "hold_s": {"right": 3.0},
+                               "holds": [{"side": "right", "start_s": 2.7, "end_s": 5.6}]})
+    report = {"sides": {"right": {"hold_s": 3.1}},
+              "holds": [{"side": "right", "start_s": 2.8, "end_s": 6.0, "good_form_s": 3.1}]}
+    assert all(c.ok for c in compare(expected, report))
+    late = dict(report, holds=[{"side": "right", "start_s": 6.5, "end_s": 9.6, "good_form_s": 3.1}])
+    wrong_side = dict(report, holds=[dict(report["holds"][0], side="left")])
+    for bad in (late, wrong_side):
+        [hold_check] = [c for c in compare(expected, bad) if c.name.startswith("hold right")]
+        assert not hold_check.ok
+
+
+@pytest.mark.parametrize("holds, match", [
+    ([{"side": "right", "start_s": 3}], "exactly side, start_s and end_s"),
+    ([{"side": "right", "start_s": 5, "end_s": 3}], "0 <= start_s < end_s"),
+    ([{"side": "up", "start_s": 1, "end_s": 3}], "side left|right|both"),
+])
+def test_bad_holds_are_refused(holds, match):
+    with pytest.raises(InputError, match=match):
+        parse_expected({"exercise": "pigeon", "hold_s": {"right": 3.0}, "holds": holds})
+
+
 def test_run_regression_empty_folder_raises(tmp_path):
     with pytest.raises(InputError, match="no clips"):
         run_regression(tmp_path)

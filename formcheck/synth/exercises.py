@@ -36,6 +36,7 @@ class Timing:
     fault_ramp_s: float = 0.3
     fault_dwell_s: float = 2.0
     fault_recover_s: float = 0.4
+    wind_s: float = 1.5  # settled in the position -> wound into a twist (people turn slowly)
 
 
 T = Timing()
@@ -62,10 +63,11 @@ def _walk_in(end: BodyPose, *, seed: int, distance_m: float = WALK_IN_M, steps: 
     return s.move(end, STEP_S)
 
 
-def _hold(s: Script, side: str, hold_s: float, faulty: BodyPose | None, fault: str, rule: str) -> None:
-    """Hold the position just reached (in ``T.into_s``, left in ``T.out_s``) for ``hold_s`` in good
+def _hold(s: Script, side: str, hold_s: float, faulty: BodyPose | None, fault: str, rule: str,
+          move_in_s: float = T.into_s) -> None:
+    """Hold the position just reached (in ``move_in_s``, left in ``T.out_s``) for ``hold_s`` in good
     form, plus a fault episode part-way when given."""
-    with s.holding(side, move_in_s=T.into_s, move_out_s=T.out_s):
+    with s.holding(side, move_in_s=move_in_s, move_out_s=T.out_s):
         if faulty is None:
             s.stay(hold_s)
             return
@@ -79,7 +81,8 @@ def _hold(s: Script, side: str, hold_s: float, faulty: BodyPose | None, fault: s
 def _one_sided_hold(exercise: str, variant: str, position_right: BodyPose, faulty_right: BodyPose | None, *,
                     fault: str, rule: str, side_of_right: str, view: str, seed: int, hold_s: float = T.hold_s,
                     fault_side: str = "first", near_leg: str = "front", description: str,
-                    known_failure: dict[str, str] | None = None) -> Performance:
+                    known_failure: dict[str, str] | None = None,
+                    approach_right: BodyPose | None = None) -> Performance:
     """Stand, hold on the right-forward side, turn round, hold the mirror side, stand.
 
     ``side_of_right``: the side the tracker should report for ``position_right``
@@ -90,6 +93,8 @@ def _one_sided_hold(exercise: str, variant: str, position_right: BodyPose, fault
     The performer turns to keep that leg near on both sides, as a person
     following the guidance would.
     ``known_failure``: variant -> why the real pose model fails that clip (see ``Performance``).
+    ``approach_right``: a pose taken first (e.g. seated upright), from which the performer winds
+    into ``position_right`` over ``T.wind_s`` (a twist is turned into slowly).
     """
     if near_leg not in ("front", "back"):
         raise ValueError(f"near_leg must be 'front' or 'back', got '{near_leg}'")
@@ -108,9 +113,14 @@ def _one_sided_hold(exercise: str, variant: str, position_right: BodyPose, fault
             s.move(STAND.with_(yaw_deg=yaws[0]), T.out_s)
             if yaw != yaws[0]:
                 s.move(STAND.with_(yaw_deg=yaw), T.turn_s)
-        s.move(pos.with_(yaw_deg=yaw), T.into_s)
+        move_in_s = T.into_s
+        if approach_right is not None:
+            approach = approach_right if k == 0 else approach_right.mirrored()
+            s.move(approach.with_(yaw_deg=yaw), T.into_s)
+            move_in_s = T.wind_s
+        s.move(pos.with_(yaw_deg=yaw), move_in_s)
         inject = variant == "fault" and faulty is not None and fault_side in ("both", ("first", "second")[k])
-        _hold(s, side, hold_s, faulty.with_(yaw_deg=yaw) if inject else None, fault, rule)
+        _hold(s, side, hold_s, faulty.with_(yaw_deg=yaw) if inject else None, fault, rule, move_in_s)
     s.move(STAND.with_(yaw_deg=yaws[1]), T.out_s).stay(T.settle_s)
     return Performance(f"{exercise}-{variant}", exercise, view, description, s,
                        known_failure=(known_failure or {}).get(variant))
@@ -206,7 +216,7 @@ def seated_twist(variant: str, seed: int = 0) -> Performance:
         l_elbow_flex=10)
     faulty = pos.with_(trunk_twist_deg=3, head_yaw_deg=0)
     return _one_sided_hold("seated_twist", variant, pos, faulty, fault="not_rotating", rule="shoulders_turned",
-                           side_of_right="left", view="front", seed=seed,
+                           side_of_right="left", view="front", seed=seed, approach_right=faulty,
                            description="seated cross-legged twist; fault: the shoulders turn back to the front")
 
 
