@@ -206,6 +206,9 @@ def _panel_lines(verdict: FrameVerdict | None, hud: Hud, scale: float) -> list[_
             detail = ", ".join(v for v in (verdict.view, verdict.phase) if v and v != "unknown")
             lines.append(_Line("Ready" + (f" ({detail})" if detail else ""), GOOD, body, dot=GOOD))
         lines.extend(_counter_lines(verdict, hud, body))
+        if verdict.unchecked:
+            names = ", ".join(rule.replace("_", " ") for rule in verdict.unchecked)
+            lines.append(_Line(f"Not checked from this angle: {names}", DIM, 0.45 * scale))
     for extra in hud.lines:
         lines.append(_Line(extra, DIM, body))
     if hud.latency_ms is not None:

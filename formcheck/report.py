@@ -52,6 +52,7 @@ class ReportBuilder:
         self._last: FrameVerdict | None = None
         self._holds: list[dict[str, Any]] = []
         self._faults: list[dict[str, Any]] = []
+        self._not_checked_s: dict[str, float] = {}
         self._open_faults: dict[tuple[str, str], _OpenFault] = {}
 
     def add(self, verdict: FrameVerdict) -> None:
@@ -62,6 +63,9 @@ class ReportBuilder:
         self.frames_with_pose += int(verdict.pose_found)
         if verdict.hold_ended is not None:
             self._holds.append(asdict(verdict.hold_ended))
+        if verdict.setup_ok and self._last is not None:
+            for rule in verdict.unchecked:
+                self._not_checked_s[rule] = self._not_checked_s.get(rule, 0.0) + t_s - self._last_s
         self._track_faults(verdict, t_s)
         self._last, self._last_s = verdict, t_s
 
@@ -123,6 +127,7 @@ class ReportBuilder:
             "reps": sum(s["reps"] for s in sides.values()),
             "holds": holds,
             "faults": faults,
+            "not_checked_s": {rule: round(secs, 3) for rule, secs in sorted(self._not_checked_s.items())},
         }
         report.update(extra)
         return report

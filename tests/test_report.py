@@ -110,3 +110,11 @@ def test_write_json_is_atomic(tmp_path):
     write_json(path, {"a": 1})
     assert json.loads(path.read_text()) == {"a": 1}
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_rules_not_checked_from_the_view_are_counted():
+    frames = [FrameVerdict(t_ms=100 * i, pose_found=True, setup_ok=i >= 5, view="side", side="both",
+                           phase="start", unchecked=("knees_out", "hips_level")) for i in range(25)]
+    report = build(frames)
+    assert report["not_checked_s"] == {"hips_level": pytest.approx(2.0), "knees_out": pytest.approx(2.0)}
+    assert build(frames[:3])["not_checked_s"] == {}
