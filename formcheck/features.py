@@ -57,6 +57,9 @@ __all__ = [
     "line_from_horizontal_deg",
     "distance_ratio",
     "feature_joints",
+    "body_yaw_deg",
+    "view_of",
+    "side_on_weight",
 ]
 
 VISIBILITY_MIN = 0.5
@@ -397,11 +400,16 @@ def body_yaw_deg(world_m: np.ndarray) -> float:
     left), +-180 back to it. The model estimates these even for a hidden far side, so
     the value exists whenever a pose does; it is the camera-independent way to tell
     a front view from a side view (image widths also shrink with a leaning trunk)."""
-    w = np.asarray(world_m, float)
-    right = _unit(w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]) + _unit(w[L.RIGHT_HIP] - w[L.LEFT_HIP])
+    right = _body_right(world_m)
     if not np.isfinite(right).all() or not np.hypot(right[0], right[2]) > 0:
         return math.nan
     return math.degrees(math.atan2(right[2], -right[0]))
+
+
+def _body_right(world_m: np.ndarray) -> np.ndarray:
+    """The person's rightward direction: the mean of the shoulder and hip lines (world landmarks)."""
+    w = np.asarray(world_m, float)
+    return _unit(w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]) + _unit(w[L.RIGHT_HIP] - w[L.LEFT_HIP])
 
 
 def off_front_deg(yaw_deg: float) -> float:
@@ -436,9 +444,7 @@ class _BodyFrame:
 
 
 def _body_frame(world_m: np.ndarray, sign: float) -> _BodyFrame | None:
-    w = np.asarray(world_m, float)
-    right = _unit(w[L.RIGHT_SHOULDER] - w[L.LEFT_SHOULDER]) + _unit(w[L.RIGHT_HIP] - w[L.LEFT_HIP])
-    forward = np.cross(_UP, right)
+    forward = np.cross(_UP, _body_right(world_m))
     forward[1] = 0.0
     forward = _unit(forward)
     if not np.isfinite(forward).all():

@@ -17,6 +17,8 @@ from formcheck.features import (
     joint_angle_deg,
     line_from_horizontal_deg,
     segment_from_vertical_deg,
+    side_on_weight,
+    view_of,
 )
 from formcheck.landmarks import Landmark as L
 
@@ -235,3 +237,29 @@ def test_lifted_leg_needs_a_clear_height_difference():
     assert "lifted" not in f.roles and math.isnan(f["support_knee_angle_deg"])
     f = compute_features(side_pose(near_leg=(0, 0), far_leg=(-5, 140)))
     assert f.roles["lifted"] == "left"
+
+
+def test_front_view_depth_comes_from_the_world_landmarks():
+    """From the front a thigh rising towards the camera barely changes in the image; the world
+    landmarks (depth) see it, and a front view uses them."""
+    for depth in (0.0, 45.0, 90.0):
+        f = compute_features(front_pose(depth_deg=depth))
+        assert f["side_on_weight_ratio"] == 0.0
+        assert f["thigh_depth_deg"] == pytest.approx(depth, abs=4.0)  # the knees sit a little wide
+
+
+@pytest.mark.parametrize("yaw, view, weight", [
+    (0.0, "front", 0.0), (25.0, "front", 0.0), (40.0, "oblique", 0.5), (-45.0, "oblique", 0.75),
+    (90.0, "side", 1.0), (-110.0, "side", 1.0), (-120.0, "oblique", 1.0), (170.0, "front", 0.0),
+])
+def test_view_and_blend_from_the_body_yaw(yaw, view, weight):
+    assert view_of(yaw) == view
+    assert side_on_weight(yaw) == pytest.approx(weight)
+    assert view_of(math.nan) == "unknown"
+
+
+def test_body_yaw_of_a_profile_and_a_front_pose():
+    assert abs(compute_features(side_pose(facing=1))["body_yaw_deg"]) == pytest.approx(90, abs=10)
+    assert compute_features(side_pose(facing=1))["body_yaw_deg"] * compute_features(
+        side_pose(facing=-1))["body_yaw_deg"] < 0  # facing the other way: the other sign
+    assert compute_features(front_pose())["body_yaw_deg"] == pytest.approx(0, abs=1)

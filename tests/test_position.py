@@ -233,6 +233,24 @@ def test_side_is_taken_afresh_after_standing_up_between_sides():
     verdicts = feed(tracker, poses)
     assert verdicts[39].side == "right" and verdicts[-1].side == "left"
     start = next(i for i, v in enumerate(verdicts) if v.holding and v.side == "left")
-    assert start <= 60 + 5  # in position and in the stretch after 0.2 s each; no 0.6 s side switch to wait for
-    assert verdicts[-1].hold_s["left"] == pytest.approx((40 - 5) * DT / 1000.0, abs=0.15)
+    assert start <= 60 + 3  # in position after 0.2 s; no 0.6 s side switch to wait for
+    assert verdicts[-1].hold_s["left"] == pytest.approx((40 - 3) * DT / 1000.0, abs=0.15)
     assert all(v.faults == () for v in verdicts)
+
+
+def test_a_steady_condition_waits_for_the_turning_to_stop():
+    """A twist is held once the person stops turning: 20 -> 45 deg over 2 s is winding in."""
+    condition = PositionCondition(PositionSpec(feature="torso_twist_abs_deg", min_deg=20, max_rate_per_s=8,
+                                               cue="Turn, then stay"))
+    states = []
+    for i in range(60):  # 10 fps: winding in for 2 s, then still for 4 s
+        twist = 20.0 + 25.0 * min(i, 20) / 20
+        states.append(condition.update(twist, i * DT))
+    first_in = states.index(True)
+    assert 20 < first_in <= 20 + 5 + 2 + 1  # the 0.5 s window past the last turn, then enter_s 0.2
+    assert all(states[first_in:])
+
+
+def test_steadiness_is_optional_and_must_be_positive():
+    with pytest.raises(ValueError, match="greater than 0"):
+        PositionSpec(feature="torso_twist_abs_deg", min_deg=20, max_rate_per_s=0, cue="Turn, then stay")

@@ -185,3 +185,45 @@ def test_lunge_rep_side_survives_a_one_frame_leg_flip():
     verdicts = [tracker.update(p, compute_features(p)) for p in poses]
     assert verdicts[-1].reps == {"right": 3, "left": 2}
     assert verdicts[-1].partial_reps == {}
+
+
+def test_split_squat_that_never_straightens_counts_every_rep():
+    """The front knee comes back only to ~150 deg between reps (the file's exit is 155): the return
+    is judged against the person's own top and this rep's depth, not a fixed angle."""
+    c = RepCounter(LUNGE)
+    rep = [(150, 85, 1.0), (85, 150, 1.0), (150, 150, 0.3)]
+    count(c, trace((160, 160, 0.5), (160, 150, 0.3), *rep * 5), side="right")
+    assert c.reps == {"right": 5} and c.partial_reps == {}
+
+
+def test_shallow_attempt_among_full_reps_is_partial():
+    c = RepCounter(LUNGE)
+    full = [(160, 85, 1.0), (85, 160, 1.0), (160, 160, 0.3)]
+    shallow = [(160, 130, 0.8), (130, 160, 0.8), (160, 160, 0.3)]
+    count(c, trace((160, 160, 0.5), *full, *shallow, *full), side="left")
+    assert c.reps == {"left": 2} and c.partial_reps == {"left": 1}
+
+
+def test_shallow_dip_is_judged_on_its_own_size():
+    """A partial squat that only just crosses the file's exit angle (as a front-view model may read a
+    real shallow dip) is still one partial rep: it returns relative to its own depth."""
+    c = RepCounter(SQUAT)
+    count(c, trace((5, 5, 0.5), (5, 38, 0.6), (38, 5, 0.6), (5, 5, 0.5), (5, 95, 1.0), (95, 5, 1.0)))
+    assert c.partial_reps == {"both": 1} and c.reps == {"both": 1}
+
+
+def test_one_frame_glitch_neither_ends_a_rep_nor_sets_the_top():
+    """A leg-label swap makes the knee angle jump for a frame; the median filter absorbs it."""
+    c = RepCounter(LUNGE)
+    samples = trace((160, 160, 0.5), (160, 85, 1.0), (85, 150, 1.0), (150, 150, 0.3), (150, 85, 1.0),
+                    (85, 150, 1.0), (150, 150, 0.5))
+    glitched = [(t, 178.0 if i in (40, 75) else v) for i, (t, v) in enumerate(samples)]
+    count(c, glitched, side="left")
+    assert c.reps == {"left": 2} and c.partial_reps == {}
+
+
+def test_arms_after_standing_steady_short_of_the_files_start():
+    """Someone who starts at 150 deg (never reaching the file's 155) is armed once steady there."""
+    c = RepCounter(LUNGE)
+    count(c, trace((150, 150, 1.0), (150, 85, 1.0), (85, 150, 1.0), (150, 150, 0.3)), side="left")
+    assert c.reps == {"left": 1}

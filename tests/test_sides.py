@@ -88,3 +88,17 @@ def test_model_style_label_swaps_do_not_flip():
                                                             hip=(640, 400), far_visibility=0.97)]
     sides = [tracker.update(i * 100, compute_features(frames[i % 3])) for i in range(30)]
     assert set(sides) == {"right"}
+
+
+def test_weak_near_leg_evidence_does_not_switch_a_known_side():
+    """Side-on with both legs equally visible and no depth difference, the near-leg cues cancel out:
+    such frames (a still pose whose evidence drifts through zero) keep the side once it is known."""
+    spec = load_exercise("hip_flexor_stretch")
+    tracker = SideTracker(spec, switch_s=0.0)
+    strong = compute_features(kneel(facing=1, back="near"))
+    assert tracker.update(0, strong) == "right"
+    weak = compute_features(swap_leg_labels(kneel(facing=1, back="near"), with_depth=True))
+    flat = type(weak)(weak.t_ms, weak.values, weak.roles, {r: "left" for r in weak.role_sides},
+                      weak.near_side, weak.facing, near_evidence=0.02)
+    assert tracker.update(100, flat) == "right"
+    assert SideTracker(spec, switch_s=0.0).update(0, flat) == "left"  # nothing known yet: taken as seen

@@ -327,3 +327,21 @@ def test_track_3fps_clip_is_one_segment() -> None:
     # without the drop, the 0.33 s steps (above max_gap_s) do not split the clip into single frames
     smooth = smooth_pose_track(track(noisy, fps=3.0), cutoff_hz=0.5)
     assert rms(xy_of(smooth) - truth) != pytest.approx(rms(noisy - truth))
+
+
+def test_visibility_hysteresis_keeps_a_joint_hovering_at_the_threshold():
+    from formcheck.smoothing import VisibilityHysteresis
+
+    gate = VisibilityHysteresis(enter=0.5, leave=0.35)
+    seen = []
+    for i, v in enumerate([0.3, 0.55, 0.47, 0.52, 0.4, 0.36, 0.34, 0.45, 0.5]):
+        pose = make_pose(33 * i, (100.0, 100.0))
+        vis = np.full(33, 0.9)
+        vis[0] = v
+        out = gate(Pose(pose.t_ms, pose.image_size, pose.xy_px, vis, pose.world_m))
+        seen.append(bool(out.visibility[0] >= 0.5))
+        assert out.visibility[1] == pytest.approx(0.9)  # clearly visible landmarks pass unchanged
+    assert seen == [False, True, True, True, True, True, False, False, True]
+    assert gate(None) is None
+    with pytest.raises(ValueError, match="leave <= enter"):
+        VisibilityHysteresis(enter=0.3, leave=0.5)
