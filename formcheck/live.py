@@ -41,7 +41,7 @@ class LiveSession:
     """Not thread-safe: one caller at a time (the browser app guards it with a lock)."""
 
     def __init__(self, exercise: str | Path | ExerciseSpec | None = None,
-                 model: str | ModelVariant = ModelVariant.LITE, side: str = "auto") -> None:
+                 model: str | ModelVariant = ModelVariant.FULL, side: str = "auto") -> None:
         """``side``: "auto" detects the working side; "left"/"right" fixes it."""
         self.spec = resolve_exercise(exercise)
         self.side = side

@@ -29,8 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--source", type=Path, help="play a video file as if it were the camera")
     parser.add_argument("--side", choices=["auto", "left", "right"], default="auto",
                         help="working side of a one-sided exercise (default: detected from the pose)")
-    parser.add_argument("--model", choices=[v.value for v in ModelVariant], default=ModelVariant.LITE.value,
-                        help="pose model (default: lite, the fastest)")
+    parser.add_argument("--model", choices=[v.value for v in ModelVariant], default=ModelVariant.FULL.value,
+                        help="pose model (default: full, the one the results are checked with; lite is "
+                             "faster but misses holds and reps on the sample and real clips)")
     parser.add_argument("--no-window", action="store_true", help="no window: just print the summary")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=run)
