@@ -71,6 +71,9 @@ FOOT_VISIBILITY_FADE = (0.3, 0.7)
 FRAME_MARGIN = 0.02
 #: Feet closer than this (x torso length) along a direction give no front/back (or support/lifted) roles.
 LEGS_APART = 0.15
+#: Not side-on, with no depth between the feet: shins differing this much in image height (x torso
+#: length) tell the front leg from the back one.
+SHIN_APART = 0.25
 #: The lifted leg's ankle must be at least this much (x torso length) higher than the support ankle.
 LIFTED_MIN = 0.3
 #: Near-leg evidence (see ``_near_leg_evidence``): prior for the model's own labels, weight of its depth
@@ -332,8 +335,12 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     sign = math.copysign(1.0, facing_ratio) if abs(facing_ratio) >= FACING_MIN else math.nan
     frame = _body_frame(pose.world_m, sign)
 
-    trunk_up = float(segment_from_vertical_deg(mid_hip, mid_sh))
-    head_up = float(segment_from_vertical_deg(mid_sh, mid_ear))
+    # image angles in the body's plane: seen obliquely, forward distances shrink by sin(off-front)
+    q = _sagittal_view(p, mid_hip, yaw)
+    q_sh, q_hip, q_ear = (_mid(q[a], q[b]) for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+                                                        (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_EAR, L.RIGHT_EAR)))
+    trunk_up = float(segment_from_vertical_deg(q_hip, q_sh))
+    head_up = float(segment_from_vertical_deg(q_sh, q_ear))
     trunk3 = _trunk_3d(w, frame)
     values["trunk_tilt_deg"] = _blend(abs(trunk_up), abs(trunk3["trunk_lean_deg"]), side_w)
     values["trunk_lean_deg"] = _blend(sign * trunk_up, trunk3["trunk_lean_deg"], side_w)
@@ -349,14 +356,14 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
     mean_knee_y = np.nanmean([p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]]) if _any_finite(
         p[L.LEFT_KNEE][1], p[L.RIGHT_KNEE][1]) else math.nan
     values["hip_below_knee_ratio"] = (mid_hip[1] - mean_knee_y) / torso
-    values["thigh_depth_deg"] = _nanmean([_blend(_thigh_depth(p, side), _thigh_depth_3d(w, side), side_w)
+    values["thigh_depth_deg"] = _nanmean([_blend(_thigh_depth(q, side), _thigh_depth_3d(w, side), side_w)
                                           for side in ("left", "right")])
     values["heel_lift_ratio"] = _heel_lift(pose, torso)
     values["hands_to_feet_ratio"] = _hands_to_feet(p, torso)
     values["torso_twist_deg"] = twist = _torso_twist_deg(pose, pose.visibility, visibility_min)
     values["torso_twist_abs_deg"] = abs(twist)
 
-    legs = {side: _blend_leg(_leg(p, side, sign, sign * trunk_up),
+    legs = {side: _blend_leg(_leg(q, side, sign, sign * trunk_up),
                              _leg_3d(w, side, frame, trunk3["trunk_lean_deg"]), side_w)
             for side in ("left", "right")}
     values["thighs_from_vertical_deg"] = _nanmean([legs[s]["thigh_from_vertical_deg"] for s in legs])
@@ -364,11 +371,12 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
         values[f"{side}_knee_angle_deg"] = legs[side]["knee_angle_deg"]
         values[f"{side}_hip_angle_deg"] = legs[side]["hip_angle_deg"]
 
-    if side_w >= 0.5 or frame is None:
-        roles = _assign_roles(p, sign, torso)
+    roles = (_assign_roles(p, sign, torso) if side_w >= 0.5 or frame is None
+             else _assign_roles_3d(w, p, frame, torso))
+    if view_of(yaw) == "side" or frame is None:
+        # side-on the model often swaps the legs' labels: weigh which leg is the near one
         near_side, role_sides, near_evidence = _anatomical_sides(p, roles, sign, pose, torso)
     else:
-        roles = _assign_roles_3d(w, frame)
         near_side, near_evidence = "unknown", math.nan
         role_sides = {role: (_OTHER[label] if frame.swapped else label) for role, label in roles.items()}
     for role, label in roles.items():
@@ -389,6 +397,10 @@ SIDE_VIEW_MIN_DEG = 60.0
 #: Image angles are used alone from this far off the front (side-on) and not at all below
 #: ``SIDE_BLEND_FROM_DEG``; in between, the 2D and 3D values are blended linearly.
 SIDE_BLEND_FROM_DEG = 30.0
+#: The sagittal stretch is capped (sin 30 deg): nearer the front the image angles get no weight anyway;
+#: it applies in full up to 60 deg off the front and fades out by 80.
+MIN_SAGITTAL_SIN = 0.5
+SAGITTAL_FADE_DEG = (60.0, 80.0)
 SIDE_BLEND_TO_DEG = 50.0
 _DOWN = np.array([0.0, 1.0, 0.0])  # world y points down (camera axes)
 _UP = -_DOWN
@@ -499,15 +511,41 @@ def _thigh_depth_3d(w: np.ndarray, side: str) -> float:
     return float(joint_angle_deg(thigh, np.zeros(3), _DOWN))
 
 
-def _assign_roles_3d(w: np.ndarray, frame: _BodyFrame) -> dict[str, str]:
-    """front/back from how far each foot lies along the forward direction (any view)."""
+def _assign_roles_3d(w: np.ndarray, p: np.ndarray, frame: _BodyFrame, torso_px: float) -> dict[str, str]:
+    """Roles when the person is not side-on. front/back: the foot further along the forward
+    direction (world landmarks); when the model's depth does not separate the feet (it often
+    puts both at one depth from the front), the leg whose shin stands taller in the image is the
+    front one (the back knee drops towards the floor behind). support/lifted as side-on."""
+    roles = {role: label for role, label in _assign_roles(p, math.nan, torso_px).items()
+             if role in ("support", "lifted")}
     torso = float(np.linalg.norm(_mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) - _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP])))
     left, right = _leg_point(w, "left"), _leg_point(w, "right")
     ahead = float((left - right) @ frame.forward)
-    if not (torso > 0 and math.isfinite(ahead) and abs(ahead) >= LEGS_APART * torso):
-        return {}
-    front = "left" if ahead > 0 else "right"
-    return {"front": front, "back": _OTHER[front]}
+    shin = {side: p[_LEG[side][2]][1] - p[_LEG[side][1]][1] for side in ("left", "right")}  # image y down
+    taller = shin["left"] - shin["right"]
+    if torso > 0 and math.isfinite(ahead) and abs(ahead) >= LEGS_APART * torso:
+        front = "left" if ahead > 0 else "right"
+    elif math.isfinite(taller) and abs(taller) >= SHIN_APART * torso_px:
+        front = "left" if taller > 0 else "right"
+    else:
+        return roles
+    roles.update(front=front, back=_OTHER[front])
+    return roles
+
+
+def _sagittal_view(p: np.ndarray, mid_hip: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """Image points with horizontal distances from the hips stretched by 1 / sin(off-front),
+    undoing the foreshortening of the body's own (sagittal) plane seen obliquely, so a thigh
+    22 deg behind vertical does not read 15 deg from 45 deg off. Side-on it is the image itself."""
+    if not math.isfinite(yaw_deg) or not np.isfinite(mid_hip).all():
+        return p
+    off = off_front_deg(yaw_deg)
+    # fades out towards side-on, where the yaw estimate's own noise would be the larger error
+    fade = min(1.0, max(0.0, (SAGITTAL_FADE_DEG[1] - off) / (SAGITTAL_FADE_DEG[1] - SAGITTAL_FADE_DEG[0])))
+    stretch = 1.0 + fade * (1.0 / max(MIN_SAGITTAL_SIN, math.sin(math.radians(off))) - 1.0)
+    q = p.copy()
+    q[:, 0] = mid_hip[0] + (p[:, 0] - mid_hip[0]) * stretch
+    return q
 
 
 def _blend(v2d: float, v3d: float, side_w: float) -> float:

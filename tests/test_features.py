@@ -263,3 +263,22 @@ def test_body_yaw_of_a_profile_and_a_front_pose():
     assert compute_features(side_pose(facing=1))["body_yaw_deg"] * compute_features(
         side_pose(facing=-1))["body_yaw_deg"] < 0  # facing the other way: the other sign
     assert compute_features(front_pose())["body_yaw_deg"] == pytest.approx(0, abs=1)
+
+
+@pytest.mark.parametrize("view, offset_deg", [("three_quarter", 0.0), ("side", -35.0)])
+def test_body_plane_angles_read_the_same_from_an_oblique_camera(view, offset_deg):
+    """The same scripted hip-flexor stretch (exact landmarks) filmed side-on and obliquely: the back
+    thigh's angle must not shrink with the camera angle (image distances along the body's forward
+    direction are foreshortened by the yaw, which the features undo)."""
+    from formcheck.synth.clip import SynthClip
+    from formcheck.synth.exercises import build
+
+    def back_thigh(**camera):
+        clip = SynthClip(build("hip_flexor_stretch", "good", seed=3), seed=3, fps=10, size=(640, 480), **camera)
+        return [compute_features(p)["back_thigh_from_vertical_deg"] for p in clip.poses()
+                if 4.5 <= p.t_ms / 1000 <= 5.5]
+
+    side_on = back_thigh(view="side")
+    oblique = back_thigh(view=view, azimuth_offset_deg=offset_deg)
+    assert min(side_on) < -25
+    assert oblique == pytest.approx(side_on, abs=2.0)

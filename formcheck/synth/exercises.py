@@ -140,7 +140,7 @@ def _two_sided_hold(exercise: str, variant: str, position: BodyPose, faulty: Bod
 def hip_flexor_stretch(variant: str, seed: int = 0) -> Performance:
     """Half-kneeling, right foot forward (stretching the left hip); fault: arching the lower back."""
     pos = BodyPose(trunk_lean_deg=2).with_(
-        r_hip_flex=88, r_knee_flex=88, l_hip_flex=-22, l_knee_flex=76, l_ankle_plantar=75,
+        r_hip_flex=88, r_knee_flex=88, l_hip_flex=-28, l_knee_flex=76, l_ankle_plantar=75,
         both_shoulder_flex=28, both_elbow_flex=55)
     faulty = pos.with_(lumbar_arch_deg=34, trunk_lean_deg=-4, head_pitch_deg=5, l_hip_flex=-4, l_knee_flex=86)
     return _one_sided_hold("hip_flexor_stretch", variant, pos, faulty, fault="arched_lower_back",
