@@ -118,7 +118,8 @@ class ExerciseTracker:
             form_ok = all(r.state is JointState.OK for m, r in zip(self.monitors, results)
                           if r.active and m.rule.stops_hold)
             # no time to a side about to change, or to a side not yet known
-            passing = engaged and stretch.ok and stretch.seen and form_ok and not self.sides.pending and side != "unknown"
+            passing = (engaged and stretch.ok and stretch.seen and form_ok
+                       and not self.sides.pending and side != "unknown")
             done = len(self.hold.finished)
             # out of position (standing up, changing sides) ends a hold after the dropout limit;
             # a setup problem with the person still in position only pauses it
