@@ -57,6 +57,7 @@ __all__ = [
     "line_from_horizontal_deg",
     "distance_ratio",
     "feature_joints",
+    "visible_mask",
     "body_yaw_deg",
     "view_of",
     "side_on_weight",
@@ -328,12 +329,13 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
 
     values["shoulder_width_ratio"] = _ratio(p[L.LEFT_SHOULDER], p[L.RIGHT_SHOULDER], torso)
     values["hip_width_ratio"] = _ratio(p[L.LEFT_HIP], p[L.RIGHT_HIP], torso)
-    values["body_yaw_deg"] = yaw = body_yaw_deg(pose.world_m)
+    right = _body_right(pose.world_m)
+    values["body_yaw_deg"] = yaw = _yaw_of(right)
     values["side_on_weight_ratio"] = side_w = side_on_weight(yaw)
     facing_ratio = _facing_ratio(p, mid_ear, torso)
     values["facing_ratio"] = facing_ratio
     sign = math.copysign(1.0, facing_ratio) if abs(facing_ratio) >= FACING_MIN else math.nan
-    frame = _body_frame(pose.world_m, sign)
+    frame = _body_frame(right, sign)
 
     # image angles in the body's plane: seen obliquely, forward distances shrink by sin(off-front)
     q = _sagittal_view(p, mid_hip, yaw)
@@ -371,8 +373,9 @@ def compute_features(pose: Pose | None, *, t_ms: int | None = None,
         values[f"{side}_knee_angle_deg"] = legs[side]["knee_angle_deg"]
         values[f"{side}_hip_angle_deg"] = legs[side]["hip_angle_deg"]
 
-    roles = (_assign_roles(p, sign, torso) if side_w >= 0.5 or frame is None
-             else _assign_roles_3d(w, p, frame, torso))
+    front_back = (_front_back(p, sign, torso) if side_w >= 0.5 or frame is None
+                  else _front_back_3d(w, p, frame, torso))
+    roles = front_back | _support_lifted(p, torso)
     if view_of(yaw) == "side" or frame is None:
         # side-on the model often swaps the legs' labels: weigh which leg is the near one
         near_side, role_sides, near_evidence = _anatomical_sides(p, roles, sign, pose, torso)
@@ -397,11 +400,11 @@ SIDE_VIEW_MIN_DEG = 60.0
 #: Image angles are used alone from this far off the front (side-on) and not at all below
 #: ``SIDE_BLEND_FROM_DEG``; in between, the 2D and 3D values are blended linearly.
 SIDE_BLEND_FROM_DEG = 30.0
+SIDE_BLEND_TO_DEG = 50.0
 #: The sagittal stretch is capped (sin 30 deg): nearer the front the image angles get no weight anyway;
 #: it applies in full up to 60 deg off the front and fades out by 80.
 MIN_SAGITTAL_SIN = 0.5
 SAGITTAL_FADE_DEG = (60.0, 80.0)
-SIDE_BLEND_TO_DEG = 50.0
 _DOWN = np.array([0.0, 1.0, 0.0])  # world y points down (camera axes)
 _UP = -_DOWN
 
@@ -412,7 +415,10 @@ def body_yaw_deg(world_m: np.ndarray) -> float:
     left), +-180 back to it. The model estimates these even for a hidden far side, so
     the value exists whenever a pose does; it is the camera-independent way to tell
     a front view from a side view (image widths also shrink with a leaning trunk)."""
-    right = _body_right(world_m)
+    return _yaw_of(_body_right(world_m))
+
+
+def _yaw_of(right: np.ndarray) -> float:
     if not np.isfinite(right).all() or not np.hypot(right[0], right[2]) > 0:
         return math.nan
     return math.degrees(math.atan2(right[2], -right[0]))
@@ -442,8 +448,12 @@ def side_on_weight(yaw_deg: float) -> float:
     """Weight of the image-plane value (1 side-on ... 0 from the front or obliquely)."""
     if not math.isfinite(yaw_deg):
         return 1.0
-    off = off_front_deg(yaw_deg)
-    return min(1.0, max(0.0, (off - SIDE_BLEND_FROM_DEG) / (SIDE_BLEND_TO_DEG - SIDE_BLEND_FROM_DEG)))
+    return _ramp(off_front_deg(yaw_deg), SIDE_BLEND_FROM_DEG, SIDE_BLEND_TO_DEG)
+
+
+def _ramp(x: float, lo: float, hi: float) -> float:
+    """0 at or below ``lo``, 1 at or above ``hi``, linear in between (``hi < lo`` ramps down)."""
+    return min(1.0, max(0.0, (x - lo) / (hi - lo)))
 
 
 @dataclass(frozen=True)
@@ -455,8 +465,8 @@ class _BodyFrame:
     swapped: bool
 
 
-def _body_frame(world_m: np.ndarray, sign: float) -> _BodyFrame | None:
-    forward = np.cross(_UP, _body_right(world_m))
+def _body_frame(right: np.ndarray, sign: float) -> _BodyFrame | None:
+    forward = np.cross(_UP, right)
     forward[1] = 0.0
     forward = _unit(forward)
     if not np.isfinite(forward).all():
@@ -511,13 +521,11 @@ def _thigh_depth_3d(w: np.ndarray, side: str) -> float:
     return float(joint_angle_deg(thigh, np.zeros(3), _DOWN))
 
 
-def _assign_roles_3d(w: np.ndarray, p: np.ndarray, frame: _BodyFrame, torso_px: float) -> dict[str, str]:
-    """Roles when the person is not side-on. front/back: the foot further along the forward
-    direction (world landmarks); when the model's depth does not separate the feet (it often
-    puts both at one depth from the front), the leg whose shin stands taller in the image is the
-    front one (the back knee drops towards the floor behind). support/lifted as side-on."""
-    roles = {role: label for role, label in _assign_roles(p, math.nan, torso_px).items()
-             if role in ("support", "lifted")}
+def _front_back_3d(w: np.ndarray, p: np.ndarray, frame: _BodyFrame, torso_px: float) -> dict[str, str]:
+    """front/back when the person is not side-on: the foot further along the forward direction
+    (world landmarks); when the model's depth does not separate the feet (it often puts both at
+    one depth from the front), the leg whose shin stands taller in the image is the front one
+    (the back knee drops towards the floor behind)."""
     torso = float(np.linalg.norm(_mid(w[L.LEFT_SHOULDER], w[L.RIGHT_SHOULDER]) - _mid(w[L.LEFT_HIP], w[L.RIGHT_HIP])))
     left, right = _leg_point(w, "left"), _leg_point(w, "right")
     ahead = float((left - right) @ frame.forward)
@@ -528,9 +536,8 @@ def _assign_roles_3d(w: np.ndarray, p: np.ndarray, frame: _BodyFrame, torso_px: 
     elif math.isfinite(taller) and abs(taller) >= SHIN_APART * torso_px:
         front = "left" if taller > 0 else "right"
     else:
-        return roles
-    roles.update(front=front, back=_OTHER[front])
-    return roles
+        return {}
+    return {"front": front, "back": _OTHER[front]}
 
 
 def _sagittal_view(p: np.ndarray, mid_hip: np.ndarray, yaw_deg: float) -> np.ndarray:
@@ -541,7 +548,7 @@ def _sagittal_view(p: np.ndarray, mid_hip: np.ndarray, yaw_deg: float) -> np.nda
         return p
     off = off_front_deg(yaw_deg)
     # fades out towards side-on, where the yaw estimate's own noise would be the larger error
-    fade = min(1.0, max(0.0, (SAGITTAL_FADE_DEG[1] - off) / (SAGITTAL_FADE_DEG[1] - SAGITTAL_FADE_DEG[0])))
+    fade = _ramp(off, SAGITTAL_FADE_DEG[1], SAGITTAL_FADE_DEG[0])
     stretch = 1.0 + fade * (1.0 / max(MIN_SAGITTAL_SIN, math.sin(math.radians(off))) - 1.0)
     q = p.copy()
     q[:, 0] = mid_hip[0] + (p[:, 0] - mid_hip[0]) * stretch
@@ -580,7 +587,7 @@ def _heel_lift(pose: Pose, torso: float) -> float:
     total = weight_sum = 0.0
     for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
         vis = min(pose.visibility[heel], pose.visibility[toe])
-        weight = min(1.0, max(0.0, (vis - FOOT_VISIBILITY_FADE[0]) / (FOOT_VISIBILITY_FADE[1] - FOOT_VISIBILITY_FADE[0])))
+        weight = _ramp(vis, *FOOT_VISIBILITY_FADE)
         if weight > 0:
             total += weight * (pose.xy_px[toe][1] - pose.xy_px[heel][1])
             weight_sum += weight
@@ -595,13 +602,19 @@ def _hands_to_feet(p: np.ndarray, torso: float) -> float:
     return min(d) / torso if d else math.nan
 
 
-def _visible_points(pose: Pose, visibility_min: float) -> np.ndarray:
-    """(33, 2) pixel positions with NaN for landmarks not visible or out of frame."""
+def visible_mask(pose: Pose, visibility_min: float = VISIBILITY_MIN) -> np.ndarray:
+    """(33,) True for landmarks visible enough and inside the image (with ``FRAME_MARGIN``)."""
     w, h = pose.image_size
-    xy = np.array(pose.xy_px, dtype=float, copy=True)
+    xy = pose.xy_px
     mx, my = FRAME_MARGIN * w, FRAME_MARGIN * h
     inside = (xy[:, 0] >= -mx) & (xy[:, 0] <= w + mx) & (xy[:, 1] >= -my) & (xy[:, 1] <= h + my)
-    xy[~((pose.visibility >= visibility_min) & inside)] = np.nan
+    return (pose.visibility >= visibility_min) & inside
+
+
+def _visible_points(pose: Pose, visibility_min: float) -> np.ndarray:
+    """(33, 2) pixel positions with NaN for landmarks not visible or out of frame."""
+    xy = np.array(pose.xy_px, dtype=float, copy=True)
+    xy[~visible_mask(pose, visibility_min)] = np.nan
     return xy
 
 
@@ -694,21 +707,25 @@ def _leg_point(p: np.ndarray, side: str) -> np.ndarray:
     return p[_LEG[side][1]] if np.isnan(ankle).any() else ankle
 
 
-def _assign_roles(p: np.ndarray, sign: float, torso: float) -> dict[str, str]:
-    """front/back only when the feet are apart along the facing direction
-    (standing with feet together, "front leg" means nothing); support/lifted
-    when one ankle is clearly higher (``LIFTED_MIN``: a step or a model
-    glitch that puts both feet at knee height is not a lifted leg)."""
-    roles: dict[str, str] = {}
+def _front_back(p: np.ndarray, sign: float, torso: float) -> dict[str, str]:
+    """front/back side-on: only when the feet are apart along the facing direction
+    (standing with feet together, "front leg" means nothing)."""
     left, right = _leg_point(p, "left"), _leg_point(p, "right")
-    if math.isfinite(sign) and np.isfinite(left[0]) and np.isfinite(right[0]) and (
-            abs(left[0] - right[0]) >= LEGS_APART * torso):
-        front = "left" if sign * (left[0] - right[0]) > 0 else "right"
-        roles["front"], roles["back"] = front, _OTHER[front]
-    if np.isfinite(left[1]) and np.isfinite(right[1]) and abs(left[1] - right[1]) >= LIFTED_MIN * torso:
-        support = "left" if left[1] > right[1] else "right"  # lower ankle: larger y
-        roles["support"], roles["lifted"] = support, _OTHER[support]
-    return roles
+    if not (math.isfinite(sign) and np.isfinite(left[0]) and np.isfinite(right[0])
+            and abs(left[0] - right[0]) >= LEGS_APART * torso):
+        return {}
+    front = "left" if sign * (left[0] - right[0]) > 0 else "right"
+    return {"front": front, "back": _OTHER[front]}
+
+
+def _support_lifted(p: np.ndarray, torso: float) -> dict[str, str]:
+    """support/lifted in any view, when one ankle is clearly higher (``LIFTED_MIN``: a step or
+    a model glitch that puts both feet at knee height is not a lifted leg)."""
+    left, right = _leg_point(p, "left"), _leg_point(p, "right")
+    if not (np.isfinite(left[1]) and np.isfinite(right[1]) and abs(left[1] - right[1]) >= LIFTED_MIN * torso):
+        return {}
+    support = "left" if left[1] > right[1] else "right"  # lower ankle: larger y
+    return {"support": support, "lifted": _OTHER[support]}
 
 
 def _anatomical_sides(p: np.ndarray, roles: dict[str, str], sign: float, pose: Pose,

@@ -28,6 +28,8 @@ from .verdict import Cue, CueKind, Severity
 
 __all__ = ["UNKNOWN_GRACE_S", "PositionCondition", "PositionResult", "PositionCheck"]
 
+#: A value unknown (a joint hidden, a needed joint or the view lost) for less than this changes
+#: nothing: position and stretch conditions, rules and the setup check all bridge it.
 UNKNOWN_GRACE_S = 0.5
 #: A condition with ``max_rate_per_s`` measures the change over this long.
 STEADY_WINDOW_S = 0.5
@@ -36,11 +38,10 @@ STEADY_WINDOW_S = 0.5
 def rate_per_s(history: deque[tuple[int, float]], t_ms: int, value: float) -> float:
     """|change| per second of ``value`` since the newest sample at least ``STEADY_WINDOW_S``
     old in ``history`` ((t_ms, value) pairs, oldest first); inf until there is one."""
-    old = [(t, v) for t, v in history if t_ms - t >= STEADY_WINDOW_S * 1000.0]
-    if not old:
-        return math.inf
-    t0, v0 = old[-1]
-    return abs(value - v0) / ((t_ms - t0) / 1000.0)
+    for t0, v0 in reversed(history):
+        if t_ms - t0 >= STEADY_WINDOW_S * 1000.0:
+            return abs(value - v0) / ((t_ms - t0) / 1000.0)
+    return math.inf
 
 
 class PositionCondition:

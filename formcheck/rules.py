@@ -4,7 +4,7 @@ A rule holds a feature inside [min, max]. A violation must persist for
 ``debounce_s`` before it becomes a fault; a fault clears only when the value
 is back inside by ``hysteresis`` (in the feature's unit) for ``debounce_s``.
 An unknown value (NaN: not visible) neither raises nor clears a fault; for
-``UNKNOWN_GRACE_S`` the rule keeps its last state (a joint hidden for a few
+``position.UNKNOWN_GRACE_S`` (the one bridge for a hidden joint) the rule keeps its last state (a joint hidden for a few
 frames changes nothing), then it is UNKNOWN.
 """
 
@@ -14,11 +14,10 @@ import math
 from dataclasses import dataclass
 
 from .exercise_spec import RuleSpec
+from .position import UNKNOWN_GRACE_S
 from .verdict import JointState
 
-__all__ = ["UNKNOWN_GRACE_S", "RuleResult", "RuleMonitor"]
-
-UNKNOWN_GRACE_S = 0.5
+__all__ = ["RuleResult", "RuleMonitor"]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ changes only after it has persisted for ``VIEW_SWITCH_S``. Only the joints
 the exercise needs count: a head or feet cut by the frame edge do not matter
 when no rule needs them. Seen side-on or obliquely, the far limb is often
 hidden behind the near one: either of a left/right pair will do. Once setup
-has passed, a problem must last ``PROBLEM_GRACE_S`` before it counts, so a
+has passed, a problem must last ``position.UNKNOWN_GRACE_S`` before it counts, so a
 joint that drops out for a few frames does not stop the session.
 """
 
@@ -18,17 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exercise_spec import ExerciseSpec, View
-from .features import FRAME_MARGIN, VISIBILITY_MIN, Features, view_of
+from .features import VISIBILITY_MIN, Features, view_of, visible_mask
 from .landmarks import Landmark, mirror
 from .pose import Pose
+from .position import UNKNOWN_GRACE_S
 from .verdict import Cue, CueKind, Severity
 
-__all__ = ["VIEW_SWITCH_S", "PROBLEM_GRACE_S", "view_cue", "SetupResult", "SetupCheck"]
+__all__ = ["VIEW_SWITCH_S", "view_cue", "SetupResult", "SetupCheck"]
 
 #: A new camera view must persist this long before it is adopted.
 VIEW_SWITCH_S = 0.5
-#: Once set up, a framing or view problem shorter than this is bridged.
-PROBLEM_GRACE_S = 0.5
 #: Sideways mid-hip speed (torso lengths per second) above which the person is still walking into place.
 SETTLE_SPEED_MAX = 1.0
 
@@ -109,11 +108,7 @@ class SetupCheck:
         return view, None
 
     def _missing(self, pose: Pose, view: str) -> list[Landmark]:
-        w, h = pose.image_size
-        mx, my = FRAME_MARGIN * w, FRAME_MARGIN * h
-        xy, vis = pose.xy_px, pose.visibility
-        inside = (xy[:, 0] >= -mx) & (xy[:, 0] <= w + mx) & (xy[:, 1] >= -my) & (xy[:, 1] <= h + my)
-        seen = (vis >= self.visibility_min) & inside
+        seen = visible_mask(pose, self.visibility_min)
         pairs_ok = view != "front"  # side-on or oblique, the far limb may hide behind the near one
         return [lm for lm in self.spec.landmarks if not seen[lm] and not (pairs_ok and seen[mirror(lm)])]
 
@@ -130,13 +125,13 @@ class SetupCheck:
         return self.view
 
     def update(self, t_ms: int, pose: Pose | None, features: Features) -> SetupResult:
-        view, cue = self.problem(pose, features, self._update_view(t_ms, pose, features) if pose else None)
+        view, cue = self.problem(pose, features, self._update_view(t_ms, pose, features))
         moving = self._moving(t_ms, pose, features)
         if cue is not None:
             if self.ok and pose is not None:
                 if self._problem_since is None:
                     self._problem_since = t_ms
-                if t_ms - self._problem_since < PROBLEM_GRACE_S * 1000.0:
+                if t_ms - self._problem_since < UNKNOWN_GRACE_S * 1000.0:
                     return SetupResult(True, view, None, ready=True)  # a brief dropout, bridged
             if self.ok:
                 self._lost_at = t_ms

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from formcheck.exercise_spec import Phase, RuleSpec
-from formcheck.rules import UNKNOWN_GRACE_S, RuleMonitor
+from formcheck.position import UNKNOWN_GRACE_S
+from formcheck.rules import RuleMonitor
 from formcheck.verdict import JointState
 
 
