@@ -41,8 +41,8 @@ File layout (all keys are checked; unknown keys are rejected)::
     cue = "Kneel up on both knees"    # shown while this is the first failing condition
 
     [[stretch]]                   # hold mode: what "in the stretch" means, beyond the position
-    feature = "back_thigh_from_vertical_deg"  # same keys as [[position]]
-    max_deg = -5                  # the hold clock runs only while every stretch condition holds
+    feature = "back_hip_flexion_deg"  # same keys as [[position]], plus max_rate_per_s
+    max_deg = -15                 # the hold clock runs only while every stretch condition holds
     cue = "Shift your hips forward into the stretch"
 
     [[rules]]
@@ -146,6 +146,11 @@ class Phase(str, Enum):
 
 
 _SEVERITY = {s.name.lower(): s for s in Severity}
+
+
+def _lists(views: list[View], view: str) -> bool:
+    """``view`` (a detected view's name, e.g. "side") is one of ``views``."""
+    return any(v.value == view for v in views)
 _DEG_LIMIT = 180.0
 
 
@@ -261,7 +266,7 @@ class RuleSpec(_RangeSpec):
         return self.severity_level >= Severity.MAJOR
 
     def judged_from(self, view: str) -> bool:
-        return self.views is None or any(v.value == view for v in self.views)
+        return self.views is None or _lists(self.views, view)
 
 
 class PositionSpec(_RangeSpec):
@@ -355,7 +360,7 @@ class CameraSpec(_Model):
         return self.views[0]
 
     def supports(self, view: str) -> bool:
-        return any(v.value == view for v in self.views)
+        return _lists(self.views, view)
 
 
 class ExerciseSpec(_Model):

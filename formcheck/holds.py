@@ -31,8 +31,7 @@ class _Open:
     target_reached: bool = False
 
     def record(self) -> HoldRecord:
-        return HoldRecord(self.side, round(self.start_ms / 1000.0, 3), round(self.end_ms / 1000.0, 3),
-                          round(self.good_form_s, 3))
+        return HoldRecord(self.side, self.start_ms / 1000.0, self.end_ms / 1000.0, self.good_form_s)
 
 
 class HoldTimer:
@@ -42,7 +41,6 @@ class HoldTimer:
 
     def reset(self) -> None:
         self.finished: list[HoldRecord] = []
-        self._done_s: dict[str, float] = {}
         self._open: _Open | None = None
         self.holding = False
         self._last_ms: int | None = None
@@ -64,7 +62,9 @@ class HoldTimer:
     @property
     def totals_s(self) -> dict[str, float]:
         """Seconds held per side: finished holds plus the current one once it counts."""
-        totals = dict(self._done_s)
+        totals: dict[str, float] = {}
+        for hold in self.finished:
+            totals[hold.side] = totals.get(hold.side, 0.0) + hold.good_form_s
         if self._counted(self._open):
             totals[self._open.side] = totals.get(self._open.side, 0.0) + self._open.good_form_s
         return totals
@@ -107,5 +107,4 @@ class HoldTimer:
             return []
         assert cur is not None
         self.finished.append(cur.record())
-        self._done_s[cur.side] = self._done_s.get(cur.side, 0.0) + cur.good_form_s
         return [f"hold_end:{cur.side}"]

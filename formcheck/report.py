@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .features import Features
-from .verdict import FrameVerdict
+from .verdict import FrameVerdict, HoldRecord
 
 __all__ = ["ReportBuilder", "TimelineWriter", "REPORT_SCHEMA_PATH", "write_json"]
 
@@ -62,7 +62,7 @@ class ReportBuilder:
         self.frames += 1
         self.frames_with_pose += int(verdict.pose_found)
         if verdict.hold_ended is not None:
-            self._holds.append(asdict(verdict.hold_ended))
+            self._holds.append(_hold_dict(verdict.hold_ended))
         if verdict.setup_ok and self._last is not None:
             for rule in verdict.unchecked:
                 self._not_checked_s[rule] = self._not_checked_s.get(rule, 0.0) + t_s - self._last_s
@@ -96,7 +96,7 @@ class ReportBuilder:
         holds = list(self._holds)
         faults = list(self._faults)
         if self._last is not None and self._last.hold_open is not None:
-            holds.append(asdict(self._last.hold_open))
+            holds.append(_hold_dict(self._last.hold_open))
         for f in self._open_faults.values():
             faults.append({"rule": f.rule, "cue": f.cue, "side": f.side,
                            "start_s": round(f.start_s, 3), "end_s": round(self._last_s, 3)})
@@ -160,6 +160,11 @@ class TimelineWriter:
             verdict.cue.text if verdict.cue else "",
             *(_fmt(features.values.get(name, math.nan)) for name in self._features),
         ])
+
+
+def _hold_dict(hold: HoldRecord) -> dict[str, Any]:
+    return {"side": hold.side, "start_s": round(hold.start_s, 3), "end_s": round(hold.end_s, 3),
+            "good_form_s": round(hold.good_form_s, 3)}
 
 
 def _fmt(value: float) -> str:
