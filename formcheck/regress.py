@@ -377,26 +377,28 @@ def run_regression(directory: str | Path, *, model: str = "full", only: str | No
                          + (f" matching '{only}'" if only else ""))
     for video, expected_path in pairs:
         result = ClipResult(video, expected_path)
-        if not video.is_file():
+        if video.is_file():
+            _run_clip(result, analyze, model, overrides)
+        else:
             result.skipped = f"video {video.name} not found beside the expected file or in the video folders"
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
-            continue
-        t0 = time.perf_counter()
-        try:
-            expected = load_expected(expected_path)
-            result.known_failure = expected.known_failure
-            spec = resolve_spec(expected.exercise, expected_path, overrides)
-            result.report = analyze(video, spec, model)
-            result.checks = compare(expected, result.report, spec)
-        except FormcheckError as exc:  # one unusable clip must not hide the others' results
-            result.error = f"{type(exc).__name__}: {exc}"
-        result.elapsed_s = time.perf_counter() - t0
         results.append(result)
         if on_result is not None:
             on_result(result)
     return results
+
+
+def _run_clip(result: ClipResult, analyze: Analyze, model: str, overrides: dict[str, ExerciseSpec]) -> None:
+    """Analyse one clip and compare it, filling ``result``; an unusable clip is an error row."""
+    t0 = time.perf_counter()
+    try:
+        expected = load_expected(result.expected_path)
+        result.known_failure = expected.known_failure
+        spec = resolve_spec(expected.exercise, result.expected_path, overrides)
+        result.report = analyze(result.clip, spec, model)
+        result.checks = compare(expected, result.report, spec)
+    except FormcheckError as exc:  # one unusable clip must not hide the others' results
+        result.error = f"{type(exc).__name__}: {exc}"
+    result.elapsed_s = time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- output
