@@ -32,7 +32,7 @@ from ..regress import EXPECTED_SUFFIX, ClipResult, compare, format_table, parse_
 from .clip import SynthClip
 from .exercises import PERFORMANCES, VARIANTS, build
 from .offline import analyze_poses
-from .truth import expected_result, fault_intervals
+from .truth import exact_series, expected_result, fault_intervals
 
 __all__ = ["sample_clips", "write_sample", "main"]
 
@@ -80,8 +80,10 @@ def _write_json(path: Path, data: dict) -> None:
 def write_sample(name: str, clip: SynthClip, out: Path) -> Path:
     """Render ``clip`` to ``out/<name>.mp4`` with its truth and expected-result files beside it."""
     spec = load_exercise(clip.performance.exercise)
-    expected = expected_result(clip, spec)
-    video, _ = clip.write(out / f"{name}.mp4", extra_truth={"fault_intervals": fault_intervals(clip, spec)})
+    series = exact_series(clip)
+    expected = expected_result(clip, spec, series=series)
+    video, _ = clip.write(out / f"{name}.mp4",
+                          extra_truth={"fault_intervals": fault_intervals(clip, spec, series)})
     _write_json(out / f"{name}{EXPECTED_SUFFIX}", expected)
     return video
 

@@ -18,11 +18,11 @@ import math
 from typing import Any
 
 from ..exercise_spec import ExerciseSpec, RuleSpec, load_exercise
-from ..features import compute_features
+from ..features import Features, compute_features
 from ..position import PositionCheck
 from .clip import SynthClip
 
-__all__ = ["fault_intervals", "expected_result", "in_position", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
+__all__ = ["exact_series", "fault_intervals", "expected_result", "in_position", "MotionError", "DEFAULT_HOLD_TOLERANCE_S",
            "DEFAULT_ONSET_TOLERANCE_S"]
 
 DEFAULT_HOLD_TOLERANCE_S = 0.5
@@ -59,7 +59,15 @@ def _applies(spec: ExerciseSpec, rule: RuleSpec, values: dict[str, float]) -> bo
     return rule.phase.covers(RepCounter(spec.reps).phase_of(values[spec.reps.feature]))
 
 
-def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]:
+Series = list[tuple[int, Features]]
+
+
+def exact_series(clip: SynthClip) -> Series:
+    """(t_ms, features) of the true body in every frame: computed once, shared by the checks below."""
+    return [(p.t_ms, compute_features(p)) for p in clip.poses()]
+
+
+def fault_intervals(clip: SynthClip, spec: ExerciseSpec, series: Series | None = None) -> list[dict[str, Any]]:
     """Each scripted fault as it really happens: ``{rule, fault, side, onset_s, end_s}``.
 
     It starts when the true body first breaks the rule inside the scripted episode and
@@ -67,14 +75,14 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
     hysteresis (looked for up to ``CLEAR_SEARCH_S`` after the episode)."""
     perf = clip.performance
     rules = {r.id: r for r in spec.rules}
-    series = [(p.t_ms / 1000.0, compute_features(p).values) for p in clip.poses()]
+    frames = [(t_ms / 1000.0, f.values) for t_ms, f in (series if series is not None else exact_series(clip))]
     out = []
     for fault in perf.truth.faults:
         if fault.rule not in rules:
             raise MotionError(f"{perf.name}: fault '{fault.fault}' names rule '{fault.rule}', "
                               f"not in {spec.id} (rules: {', '.join(rules)})")
         rule = rules[fault.rule]
-        onset = next((t for t, values in series
+        onset = next((t for t, values in frames
                       if fault.start_s <= t <= fault.end_s and _applies(spec, rule, values)
                       and _violated(rule, values[rule.feature])), None)
         if onset is None:
@@ -82,7 +90,7 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
                               f"never breaks rule '{rule.id}' ({rule.feature} outside {rule.bounds}) "
                               f"while in position and in the rule's phase")
         end = onset
-        for t, values in series:
+        for t, values in frames:
             if not onset <= t <= fault.end_s + CLEAR_SEARCH_S or not _applies(spec, rule, values):
                 continue
             if rule.inside(values[rule.feature], rule.hysteresis):
@@ -93,17 +101,17 @@ def fault_intervals(clip: SynthClip, spec: ExerciseSpec) -> list[dict[str, Any]]
     return out
 
 
-def out_of_stretch(clip: SynthClip, spec: ExerciseSpec) -> list[tuple[float, float]]:
+def out_of_stretch(clip: SynthClip, spec: ExerciseSpec, series: Series | None = None) -> list[tuple[float, float]]:
     """Intervals when the true body is not in the stretch, as the exercise file defines it
     (ranges, hysteresis, enter and exit times, steadiness: ``position.PositionCheck``
     applied to the exact landmarks)."""
     out: list[tuple[float, float]] = []
     dt_s = 1.0 / clip.fps
     stretch = PositionCheck(spec.stretch)
-    for pose in clip.poses():
-        if stretch.update(pose.t_ms, compute_features(pose)).ok:
+    for t_ms, features in (series if series is not None else exact_series(clip)):
+        if stretch.update(t_ms, features).ok:
             continue
-        t_s = pose.t_ms / 1000.0
+        t_s = t_ms / 1000.0
         if out and abs(out[-1][1] - t_s) < 1.5 * dt_s:
             out[-1] = (out[-1][0], t_s + dt_s)
         else:
@@ -122,11 +130,13 @@ def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def expected_result(clip: SynthClip, spec: ExerciseSpec | None = None, *,
-                    hold_tolerance_s: float = DEFAULT_HOLD_TOLERANCE_S) -> dict[str, Any]:
+                    hold_tolerance_s: float = DEFAULT_HOLD_TOLERANCE_S,
+                    series: Series | None = None) -> dict[str, Any]:
     """The expected-result file's content (see samples/README.md for the format)."""
     perf = clip.performance
     spec = spec or load_exercise(perf.exercise)
-    faults = fault_intervals(clip, spec)
+    series = series if series is not None else exact_series(clip)
+    faults = fault_intervals(clip, spec, series)
     truth = perf.truth
     expected: dict[str, Any] = {
         "exercise": perf.exercise,
@@ -139,7 +149,7 @@ def expected_result(clip: SynthClip, spec: ExerciseSpec | None = None, *,
         expected["partial_reps"] = {s: truth.partial_reps.get(s, 0) for s in sides}
     else:
         stops = {r.id for r in spec.rules if r.stops_hold}
-        bad = [(f["onset_s"], f["end_s"]) for f in faults if f["rule"] in stops] + out_of_stretch(clip, spec)
+        bad = [(f["onset_s"], f["end_s"]) for f in faults if f["rule"] in stops] + out_of_stretch(clip, spec, series)
         hold_s = truth.hold_s(_merged(bad))
         expected["hold_s"] = {side: round(v, 2) for side, v in hold_s.items()}
         expected["hold_tolerance_s"] = hold_tolerance_s
