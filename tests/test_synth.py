@@ -141,7 +141,7 @@ def test_every_performance_has_truth_consistent_with_its_exercise(name):
         assert sum(expected["reps"].values()) >= 3
     else:
         sides = {"left", "right"} if spec.sides == "each" else {"both"}
-        assert set(expected["hold_s"]) == sides and min(expected["hold_s"].values()) >= 2.0
+        assert set(expected["hold_s"]) == sides and min(expected["hold_s"].values()) >= 2.5
     assert bool(expected["faults"]) == (variant == "fault")
     for fault in fault_intervals(clip, spec):
         assert 0 < fault["onset_s"] < fault["end_s"] <= perf.duration_s

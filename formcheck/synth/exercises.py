@@ -216,6 +216,7 @@ def seated_twist(variant: str, seed: int = 0) -> Performance:
         l_elbow_flex=10)
     faulty = pos.with_(trunk_twist_deg=3, head_yaw_deg=0)
     return _one_sided_hold("seated_twist", variant, pos, faulty, fault="not_rotating", rule="shoulders_turned",
+                           hold_s=T.hold_s + 0.5,  # the steady-twist window takes the first half second
                            side_of_right="left", view="front", seed=seed, approach_right=faulty,
                            description="seated cross-legged twist; fault: the shoulders turn back to the front")
 
