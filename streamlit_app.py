@@ -1,7 +1,7 @@
 """formcheck in the browser: ``streamlit run streamlit_app.py``.
 
-A thin shell: every page calls the library (``formcheck.live``,
-``formcheck.analysis``, ``formcheck.history``, ``formcheck.webapp``).
+A thin shell: every page calls the library (``formcheck.session.live``,
+``formcheck.session.offline``, ``formcheck.outputs.history``, ``formcheck.app.backend``).
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from formcheck import webapp
-from formcheck.errors import FormcheckError
-from formcheck.exercise_spec import ExerciseSpec, list_exercises
-from formcheck.history import History
-from formcheck.live_board import LiveSnapshot
+from formcheck.app import backend
+from formcheck.app.live_board import LiveSnapshot
+from formcheck.core.errors import FormcheckError
+from formcheck.engine.spec import ExerciseSpec, list_exercises
+from formcheck.outputs.history import History
 
 
 @st.cache_resource
@@ -37,14 +37,14 @@ def exercise_specs() -> dict[str, ExerciseSpec]:
 
 def camera_setup(spec: ExerciseSpec) -> None:
     """How to place the camera and do the exercise, before the camera starts."""
-    st.info(f"**Camera:** {webapp.camera_setup_text(spec)}", icon=":material/photo_camera:")
+    st.info(f"**Camera:** {backend.camera_setup_text(spec)}", icon=":material/photo_camera:")
     with st.expander("How to do it"):
-        st.markdown(webapp.instructions_text(spec))
+        st.markdown(backend.instructions_text(spec))
 
 
 def live_session_factory(exercise: str | None, side: str, model: str) -> Callable[[], Any]:
     def make() -> Any:
-        from formcheck.live import LiveSession
+        from formcheck.session.live import LiveSession
 
         return LiveSession(exercise, model=model, side=side)
 
@@ -94,13 +94,13 @@ def show_live_summary(summary: dict[str, Any] | None, saved_id: int | None) -> N
     st.subheader("Last session")
     cols = st.columns(4)
     cols[0].metric("Duration", f"{summary.get('duration_s', 0):.0f} s")
-    rows = webapp.side_table(summary)
+    rows = backend.side_table(summary)
     cols[1].metric("Reps", sum(r["reps"] for r in rows))
     cols[2].metric("Good-form hold", f"{sum(r['hold_s'] for r in rows):.1f} s")
     cols[3].metric("Faults", len(summary.get("faults", [])))
     if rows:
         st.table(_styled(pd.DataFrame(rows).set_index("side")))
-    faults = webapp.fault_intervals(summary)
+    faults = backend.fault_intervals(summary)
     if faults:
         st.table(_styled(pd.DataFrame(faults).set_index("rule")))
     if saved_id is not None:
@@ -113,7 +113,7 @@ def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
     """An analysis: video, headline numbers, charts, tables and downloads."""
     report = result.report
     st.subheader(f"Results: {label}")
-    rows = webapp.side_table(report)
+    rows = backend.side_table(report)
     cols = st.columns(4)
     cols[0].metric("Duration", f"{report.get('duration_s', 0):.1f} s")
     cols[1].metric("Reps", sum(r["reps"] for r in rows))
@@ -138,7 +138,7 @@ def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
         st.markdown("**Reps**")
         st.table(_styled(pd.DataFrame(report["reps"])))
     st.markdown("**Faults**")
-    faults = webapp.fault_intervals(report)
+    faults = backend.fault_intervals(report)
     if faults:
         st.table(_styled(pd.DataFrame(faults).set_index("rule")))
     else:
@@ -157,8 +157,8 @@ def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
 def show_feature_charts(timeline: pd.DataFrame, report: dict[str, Any], spec: ExerciseSpec | None) -> None:
     import altair as alt
 
-    features = webapp.timeline_feature_columns(list(timeline.columns))
-    charts = webapp.feature_charts(spec, features)
+    features = backend.timeline_feature_columns(list(timeline.columns))
+    charts = backend.feature_charts(spec, features)
     if not charts:
         return
     st.markdown("**Key angles over time** (dashed: thresholds; shaded: fault intervals)")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from formcheck import webapp
 from app_pages import common
+from formcheck.app import backend
 
 st.title("Exercises")
 st.caption("Each exercise is a data file; the checks below are exactly what the live and review pages apply.")
@@ -18,18 +18,18 @@ for spec in specs.values():
     per_side = " per side" if spec.sides == "each" else ""
     goal = f"hold {spec.hold.target_s:g} s{per_side}" if spec.hold else f"reps{per_side}"
     with st.expander(f"**{spec.name}** · {goal}"):
-        st.markdown(f"**Camera:** {webapp.camera_setup_text(spec)}")
+        st.markdown(f"**Camera:** {backend.camera_setup_text(spec)}")
         st.markdown("**How to do it**")
-        st.markdown(webapp.instructions_text(spec))
+        st.markdown(backend.instructions_text(spec))
         if spec.reps:
             st.markdown(f"**Counting:** a rep starts past {spec.reps.enter_deg:g} deg of `{spec.reps.feature}` "
                         f"and counts on the return past {spec.reps.exit_deg:g} deg; "
                         "a rep that never reaches depth is partial.")
-        positions = webapp.position_rows(spec)
+        positions = backend.position_rows(spec)
         if positions:
             st.markdown("**Getting into position** (nothing is timed or judged until all of these hold)")
             st.table(pd.DataFrame(positions))
-        rows = webapp.rule_rows(spec)
+        rows = backend.rule_rows(spec)
         if rows:
             st.markdown("**What is checked**")
             st.table(pd.DataFrame(rows).set_index("rule"))

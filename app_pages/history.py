@@ -6,8 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from formcheck.errors import FormcheckError
 from app_pages import common
+from formcheck.core.errors import FormcheckError
 
 st.title("History")
 

@@ -7,10 +7,10 @@ import time
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from formcheck import live_board, webapp
-from formcheck.errors import FormcheckError
-from formcheck.live_board import NO_FRAME_RETRY_S, LiveBoard, LiveSnapshot
 from app_pages import common
+from formcheck.app import backend, live_board
+from formcheck.app.live_board import NO_FRAME_RETRY_S, LiveBoard, LiveSnapshot
+from formcheck.core.errors import FormcheckError
 
 st.title("Live")
 st.caption("Stretch in front of your camera: skeleton, angles, rep counter or hold timer and one cue at a time.")
@@ -46,7 +46,7 @@ board.warm_up()  # load the model now, not on the video thread
 
 
 try:
-    rtc_configuration = webapp.rtc_configuration()
+    rtc_configuration = backend.rtc_configuration()
 except FormcheckError as exc:
     st.error(str(exc))
     rtc_configuration = {"iceServers": []}
@@ -60,7 +60,7 @@ ctx = webrtc_streamer(
     # Sync: each processed frame goes back at once (async holds it until the next camera frame
     # arrives: +1-2 frames of latency). The board runs the model on its own thread, waits for it
     # only briefly and drops frames while it is busy or when they are stale, so a slow model
-    # never builds a queue (see formcheck/live_board.py).
+    # never builds a queue (see formcheck/app/live_board).
     async_processing=False,
 )
 common.low_latency_playback()

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from formcheck import webapp
-from formcheck.errors import FormcheckError
 from app_pages import common
+from formcheck.app import backend
+from formcheck.core.errors import FormcheckError
 
 st.title("Review a video")
 st.caption("An annotated video, the key angles over time with thresholds and faults, reps and holds per side.")
 
 try:
-    cap_mb = webapp.upload_cap_mb()
+    cap_mb = backend.upload_cap_mb()
 except FormcheckError as exc:
     st.error(str(exc))
-    cap_mb = webapp.DEFAULT_UPLOAD_MB
+    cap_mb = backend.DEFAULT_UPLOAD_MB
 specs = common.exercise_specs()
-clips = webapp.sample_clips()
+clips = backend.sample_clips()
 
 source = st.radio("Video", ["Upload a video", "Bundled sample clip"], horizontal=True, key="review_source",
                   index=0 if not clips else 1)
@@ -31,12 +31,12 @@ default_exercise: str | None = st.query_params.get("exercise")
 upload = None
 if source == "Upload a video":
     upload = st.file_uploader(
-        f"Video file, up to {cap_mb} MB ({', '.join(webapp.VIDEO_EXTENSIONS)})",
-        type=list(webapp.VIDEO_EXTENSIONS), max_upload_size=cap_mb, key="review_upload",
+        f"Video file, up to {cap_mb} MB ({', '.join(backend.VIDEO_EXTENSIONS)})",
+        type=list(backend.VIDEO_EXTENSIONS), max_upload_size=cap_mb, key="review_upload",
     )
 else:
     if not clips:
-        st.warning(f"No sample clips found in {webapp.samples_dir()}.")
+        st.warning(f"No sample clips found in {backend.samples_dir()}.")
     clip = st.selectbox("Sample clip", clips, format_func=lambda c: c.label, key="review_clip")
     if clip is not None:
         video_path, label = clip.path, clip.path.name
@@ -60,7 +60,7 @@ if st.button("Analyse", type="primary", disabled=exercise_id is None or (upload 
     try:
         if upload is not None:
             label = upload.name
-            video_path = webapp.save_upload(upload.name, upload.getvalue(), work / "input", cap_mb)
+            video_path = backend.save_upload(upload.name, upload.getvalue(), work / "input", cap_mb)
         bar = st.progress(0.0, text="Starting the analysis...")
 
         def progress(done: int, total: int | None) -> None:
@@ -69,7 +69,7 @@ if st.button("Analyse", type="primary", disabled=exercise_id is None or (upload 
             else:
                 bar.progress(0.0, text=f"Analysing frame {done}")
 
-        from formcheck.analysis import analyze_video
+        from formcheck.session.offline import analyze_video
 
         result = analyze_video(video_path, exercise=exercise_id, model=model, out_dir=work / "out",
                                progress=progress)

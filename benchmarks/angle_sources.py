@@ -36,10 +36,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from formcheck.features import joint_angle_deg
-from formcheck.landmarks import Landmark as L
-from formcheck.pose import PoseEstimator
-from formcheck.synth import SynthClip, build
+from formcheck.core.landmarks import Landmark as L
+from formcheck.dev.synth import SynthClip, build
+from formcheck.io.model import PoseEstimator
+from formcheck.signal.features import joint_angle_deg
 
 FPS = 4.0
 VIS = 0.5

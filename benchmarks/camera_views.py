@@ -18,10 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from formcheck.regress import format_table, run_regression
-from formcheck.synth.clip import SynthClip
-from formcheck.synth.exercises import build
-from formcheck.synth.make_samples import write_sample
+from formcheck.dev.regress import format_table, run_regression
+from formcheck.dev.synth.clip import SynthClip
+from formcheck.dev.synth.exercises import build
+from formcheck.dev.synth.make_samples import write_sample
 
 #: (exercise, camera view, extra turn of the camera in degrees)
 CASES = (

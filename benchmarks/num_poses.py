@@ -29,10 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.landmarks import BODY_JOINTS
-from formcheck.person import PersonTracker
-from formcheck.pose import Pose, PoseEstimator
-from formcheck.video_io import VideoReader
+from formcheck.core.landmarks import BODY_JOINTS
+from formcheck.core.pose import Pose
+from formcheck.io.model import PoseEstimator
+from formcheck.io.person import PersonTracker
+from formcheck.io.video import VideoReader
 
 CACHE = Path.home() / ".cache" / "formcheck-real"
 DEFAULT_CLIPS = (CACHE / "nowva_squats.mp4", CACHE / "nowva_split_squat.mp4")

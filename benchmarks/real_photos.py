@@ -21,10 +21,10 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
 
-from formcheck.exercise_spec import load_exercise  # noqa: E402
-from formcheck.features import compute_features  # noqa: E402
-from formcheck.pose import PoseEstimator  # noqa: E402
-from formcheck.tracker import ExerciseTracker, StillCheck, check_still  # noqa: E402
+from formcheck.engine.spec import load_exercise  # noqa: E402
+from formcheck.engine.tracker import ExerciseTracker, StillCheck, check_still  # noqa: E402
+from formcheck.io.model import PoseEstimator  # noqa: E402
+from formcheck.signal.features import compute_features  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "free-exercise-db"
 

@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.exercise_spec import ExerciseSpec
-from formcheck.landmarks import BODY_JOINTS, Landmark
-from formcheck.regress import ClipResult, run_regression
+from formcheck.core.landmarks import BODY_JOINTS, Landmark
+from formcheck.dev.regress import ClipResult, run_regression
+from formcheck.engine.spec import ExerciseSpec
 
 J = [int(j) for j in BODY_JOINTS]
 
 
 def _analyze_keeping_landmarks(work: Path, store: dict[str, Path]):
-    from formcheck.analysis import analyze_video
+    from formcheck.session.offline import analyze_video
 
     def analyze(video: Path, spec: ExerciseSpec, model: str) -> dict:
         out = work / video.stem
@@ -46,8 +46,8 @@ def _analyze_keeping_landmarks(work: Path, store: dict[str, Path]):
 
 
 def _landmark_only_analyze():
-    from formcheck.synth.make_samples import sample_clips
-    from formcheck.synth.offline import analyze_poses
+    from formcheck.dev.synth.make_samples import sample_clips
+    from formcheck.session.offline import analyze_poses
 
     clips = sample_clips()
     return lambda video, spec, model: analyze_poses(clips[video.stem].poses(), spec)

@@ -31,9 +31,9 @@ DEFAULT_CLIP = REPO.parent / "shared" / "data" / "tfjs" / "pose_squats.mp4"
 
 
 def worker(mode: str, clip: Path, model: str, exercise: str | None) -> dict:
-    from formcheck.analysis import analyze_video
-    from formcheck.pose import PoseEstimator
-    from formcheck.video_io import VideoReader
+    from formcheck.io.model import PoseEstimator
+    from formcheck.io.video import VideoReader
+    from formcheck.session.offline import analyze_video
 
     start = time.perf_counter()
     if mode == "raw":
@@ -62,7 +62,7 @@ def run_worker(mode: str, clip: Path, model: str, exercise: str | None) -> dict:
 
 def loop_clip(clip: Path, times: int, dest: Path) -> Path:
     """The clip repeated ``times`` times, timestamps continuing, to test memory vs length."""
-    from formcheck.video_io import VideoReader, VideoWriter
+    from formcheck.io.video import VideoReader, VideoWriter
 
     info = VideoReader(clip).info
     offset = 0
@@ -90,7 +90,7 @@ def main() -> None:
     if not args.clip.is_file():
         sys.exit(f"clip not found: {args.clip} (pass a video path)")
 
-    from formcheck.video_io import VideoReader
+    from formcheck.io.video import VideoReader
 
     info = VideoReader(args.clip).info
     with tempfile.TemporaryDirectory() as tmp:

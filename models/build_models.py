@@ -36,7 +36,8 @@ import numpy as np
 from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb
 from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
-MODELS_DIR = Path(__file__).resolve().parent
+#: The bundles are package data of the model wrapper, so an installed formcheck carries them.
+MODELS_DIR = Path(__file__).resolve().parent.parent / "formcheck" / "io" / "models"
 
 WHEEL_SPEC = "mediapipe==0.10.21"
 WHEEL_MEMBER = "mediapipe/modules/pose_detection/pose_detection.tflite"

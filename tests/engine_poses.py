@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from formcheck.landmarks import Landmark as L
-from formcheck.pose import Pose
+from formcheck.core.landmarks import Landmark as L
+from formcheck.core.pose import Pose
 
 SIZE = (1280, 720)
 TORSO = 200.0  # px, mid-hip to mid-shoulder

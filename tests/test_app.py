@@ -24,8 +24,8 @@ import av  # noqa: E402
 import streamlit_webrtc  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from formcheck.history import History  # noqa: E402
-from formcheck.verdict import Cue, CueKind, FrameVerdict  # noqa: E402
+from formcheck.core.verdict import Cue, CueKind, FrameVerdict  # noqa: E402
+from formcheck.outputs.history import History  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -152,7 +152,7 @@ def test_live_page_setup_and_webrtc_configuration(env: dict[str, Any]) -> None:
     assert call["rtc_configuration"] == {"iceServers": []}  # no public STUN by default
     assert call["async_processing"] is False  # sync: each frame goes back at once; the board drops stale ones
     assert call["media_stream_constraints"]["audio"] is False
-    from formcheck.exercise_spec import exercise_ids
+    from formcheck.engine.spec import exercise_ids
 
     exercise = at.selectbox(key="live_exercise")
     assert exercise.value == exercise_ids()[0]  # the first in the catalogue
@@ -301,7 +301,7 @@ def test_review_sample_shows_results_and_saves(env: dict[str, Any]) -> None:
 
 
 def test_exercises_page_lists_catalogue_with_setup_and_rules(env: dict[str, Any]) -> None:
-    from formcheck.exercise_spec import list_exercises
+    from formcheck.engine.spec import list_exercises
 
     at = app("app_pages/exercises.py")
     assert not at.exception

@@ -92,7 +92,7 @@ def _expected_value(expected: dict, key: str) -> float | None:
 
 def _preferred_samples() -> list:
     """Bundled samples, good-form squats first (the plainest case), then other good-form clips."""
-    from formcheck.webapp import sample_clips
+    from formcheck.app.backend import sample_clips
 
     return sorted(sample_clips(REPO / "samples"),
                   key=lambda c: (not c.path.stem.endswith("-good"), c.exercise != "squat", c.path.name))
@@ -533,7 +533,7 @@ def test_live_page_overlay_counter_and_latency(app_url: str, browser_context, ma
 
 def review_clip() -> tuple[Path, str, int | None, list[str]]:
     """A clip to upload (squats with a fault, if bundled), its exercise, expected reps and fault rules."""
-    from formcheck.webapp import sample_clips
+    from formcheck.app.backend import sample_clips
 
     clips = sorted(sample_clips(REPO / "samples"),
                    key=lambda c: (c.exercise != "squat", not c.path.stem.endswith("-fault"), c.path.name))
@@ -598,7 +598,7 @@ def test_review_page_upload_bad_then_good(app_url: str, browser_context, tmp_out
 
 
 def test_exercises_page(app_url: str, browser_context) -> None:
-    from formcheck.exercise_spec import list_exercises
+    from formcheck.engine.spec import list_exercises
 
     specs = list_exercises()
     page = browser_context.new_page()

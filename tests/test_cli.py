@@ -12,8 +12,8 @@ import jsonschema
 import numpy as np
 import pytest
 
-from formcheck.report import REPORT_SCHEMA_PATH
-from formcheck.video_io import VideoReader, VideoWriter
+from formcheck.io.video import VideoReader, VideoWriter
+from formcheck.outputs.report import REPORT_SCHEMA_PATH
 
 
 def formcheck(*args, cwd=None):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from formcheck.cli import main
-from formcheck.exercise_spec import EXERCISES_DIR
+from formcheck.engine.spec import EXERCISES_DIR
 
 
 def test_lists_the_catalogue(capsys):

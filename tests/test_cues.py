@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.cues import CueSelector
-from formcheck.verdict import Cue, CueKind, Severity
+from formcheck.core.verdict import Cue, CueKind, Severity
+from formcheck.engine.cues import CueSelector
 
 MINOR = Cue("Lift your chest", CueKind.FAULT, Severity.MINOR)
 MAJOR = Cue("Don't lean back", CueKind.FAULT, Severity.MAJOR)

@@ -6,10 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.errors import SpecError
-from formcheck.exercise_spec import EXERCISES_DIR, Mode, Phase, list_exercises, load_exercise
-from formcheck.features import FEATURES
-from formcheck.landmarks import Landmark
+from formcheck.core.errors import SpecError
+from formcheck.core.landmarks import Landmark
+from formcheck.engine.spec import (
+    EXERCISES_DIR,
+    Mode,
+    Phase,
+    list_exercises,
+    load_exercise,
+)
+from formcheck.signal.features import FEATURES
 
 CATALOGUE = {"hip_flexor_stretch", "pigeon", "low_lunge", "camel", "kneeling_backbend", "resting_squat",
              "standing_quad_stretch", "seated_twist", "squat", "lunge"}
@@ -136,7 +142,7 @@ def test_duplicate_rule_ids(tmp_path):
 
 
 def test_bundled_id_must_match_file_name(tmp_path, monkeypatch):
-    import formcheck.exercise_spec as exercise_spec
+    import formcheck.engine.spec as exercise_spec
 
     monkeypatch.setattr(exercise_spec, "EXERCISES_DIR", tmp_path.resolve())
     write(tmp_path, VALID, "other_name.toml")

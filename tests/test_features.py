@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
-
 from engine_poses import front_pose, hide, side_pose, swap_leg_labels, with_noise
-from formcheck.features import (
+
+from formcheck.core.landmarks import Landmark as L
+from formcheck.signal.features import (
     FEATURE_NAMES,
     FEATURES,
     compute_features,
@@ -20,7 +21,6 @@ from formcheck.features import (
     side_on_weight,
     view_of,
 )
-from formcheck.landmarks import Landmark as L
 
 
 def test_joint_angle_basic():
@@ -270,8 +270,8 @@ def test_body_plane_angles_read_the_same_from_an_oblique_camera(view, offset_deg
     """The same scripted hip-flexor stretch (exact landmarks) filmed side-on and obliquely: the back
     thigh's angle must not shrink with the camera angle (image distances along the body's forward
     direction are foreshortened by the yaw, which the features undo)."""
-    from formcheck.synth.clip import SynthClip
-    from formcheck.synth.exercises import build
+    from formcheck.dev.synth.clip import SynthClip
+    from formcheck.dev.synth.exercises import build
 
     def back_thigh(**camera):
         clip = SynthClip(build("hip_flexor_stretch", "good", seed=3), seed=3, fps=10, size=(640, 480), **camera)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.errors import OutputError
-from formcheck.history import History, default_history_path
+from formcheck.core.errors import OutputError
+from formcheck.outputs.history import History, default_history_path
 
 
 def report(exercise: str = "bodyweight_squat", *, reps: int = 0, partial: int = 0, hold_s: float = 0.0) -> dict:
@@ -129,7 +129,7 @@ def test_default_path_env_and_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 CHILD = textwrap.dedent(
     """
     import sqlite3, sys, time
-    from formcheck.history import History
+    from formcheck.outputs.history import History
     sys.path.insert(0, {tests!r})
     from test_history import report
     store = History({path!r})

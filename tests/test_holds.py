@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.exercise_spec import HoldSpec
-from formcheck.holds import HoldTimer
+from formcheck.engine.holds import HoldTimer
+from formcheck.engine.spec import HoldSpec
 
 SPEC = HoldSpec(target_s=5, max_dropout_s=1.0, max_pause_s=3.0)
 

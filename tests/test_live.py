@@ -9,8 +9,9 @@ import time
 
 import numpy as np
 
-from formcheck.live import LatestFrameGrabber, LiveSession
-from formcheck.video_io import Frame, VideoReader
+from formcheck.io.camera import LatestFrameGrabber
+from formcheck.io.video import Frame, VideoReader
+from formcheck.session.live import LiveSession
 
 
 def _frames(n, every_ms=10):

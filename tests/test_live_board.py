@@ -12,8 +12,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from formcheck.live_board import MAX_WAIT_S, STALE_AFTER_S, LiveBoard, video_frame_callback
-from formcheck.verdict import FrameVerdict
+from formcheck.app.live_board import (
+    MAX_WAIT_S,
+    STALE_AFTER_S,
+    LiveBoard,
+    video_frame_callback,
+)
+from formcheck.core.verdict import FrameVerdict
 
 
 class Frame:
@@ -315,7 +320,7 @@ def test_without_dropping_the_same_overload_queues_frames() -> None:
 
 
 def test_inference_thread_ends_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    from formcheck import live_board
+    from formcheck.app import live_board
 
     monkeypatch.setattr(live_board, "_WORKER_IDLE_S", 0.05)
     board = ready_board(Session())

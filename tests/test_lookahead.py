@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
-from formcheck.pose import Pose
-from formcheck.smoothing import LookaheadSmoother, smooth_pose_track
+from formcheck.core.pose import Pose
+from formcheck.signal.smoothing import LookaheadSmoother, smooth_pose_track
 
 
 def _track(n=300, fps=30, gap=(120, 125), seed=0):

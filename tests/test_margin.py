@@ -36,7 +36,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.regress import EXPECTED_SUFFIX, ClipResult, find_clips, format_table, run_regression
+from formcheck.dev.regress import (
+    EXPECTED_SUFFIX,
+    ClipResult,
+    find_clips,
+    format_table,
+    run_regression,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +61,7 @@ SECOND_SEED_CLIPS = tuple(f"{e}-{v}" for e in ("squat", "lunge", "hip_flexor_str
 
 
 def _model_or_skip() -> None:
-    from formcheck.pose import ModelMissingError, model_path
+    from formcheck.io.model import ModelMissingError, model_path
 
     try:
         model_path("full")
@@ -84,7 +90,7 @@ def _noisy_copy(src: str, dst: str, seed: int) -> int:
     raw decodes at thousands; the ~190 MB a clip is deleted once the clip is analysed."""
     import av
 
-    from formcheck.video_io import VideoReader
+    from formcheck.io.video import VideoReader
 
     rng = np.random.default_rng(seed)
     times = []
@@ -225,7 +231,7 @@ SECOND_SEED_MODEL_FAILURES = {
 
 def _render(name: str, seed: int, out: Path) -> None:
     """``make_samples --seed SEED --only NAME --out OUT``: the clip, its truth and expected file."""
-    from formcheck.synth.make_samples import sample_clips, write_sample
+    from formcheck.dev.synth.make_samples import sample_clips, write_sample
 
     write_sample(name, sample_clips(seed)[name], out)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
+MODELS = Path(__file__).resolve().parent.parent / "formcheck" / "io" / "models"
 
 
 def _sums() -> dict[str, str]:

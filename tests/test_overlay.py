@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
-from formcheck.landmarks import Landmark as L
-from formcheck.overlay import JOINT_COLORS, NEUTRAL_JOINT, Hud, cue_color, draw_overlay
-from formcheck.pose import Pose
-from formcheck.verdict import Cue, CueKind, FrameVerdict, JointState, Severity
+from formcheck.core.landmarks import Landmark as L
+from formcheck.core.pose import Pose
+from formcheck.core.verdict import Cue, CueKind, FrameVerdict, JointState, Severity
+from formcheck.outputs.overlay import (
+    JOINT_COLORS,
+    NEUTRAL_JOINT,
+    Hud,
+    cue_color,
+    draw_overlay,
+)
 
 GREY = 90
 
@@ -134,7 +138,7 @@ def test_angle_tag_drawn_beside_joint() -> None:
 def test_hud_panel_shows_counters() -> None:
     img = frame()
     plain = draw_overlay(img, None, verdict(), Hud(title="Squat"))
-    counted = draw_overlay(img, None, verdict(reps={"left": 3, "right": 2}), Hud(title="Squat", target_reps=8))
+    counted = draw_overlay(img, None, verdict(reps={"left": 3, "right": 2}), Hud(title="Squat"))
     panel = (slice(0, 160), slice(0, 320))
     assert (plain[panel] != GREY).any()
     assert (counted[panel] != plain[panel]).any()
@@ -173,8 +177,7 @@ def test_sizes_and_long_cue_wraps(w: int, h: int) -> None:
     v = verdict(cue=Cue(text, CueKind.FAULT, Severity.MINOR), reps={"left": 1},
                 joint_states={L.LEFT_KNEE: JointState.FAULT}, angles_deg=((L.LEFT_KNEE, 170.0),))
     pose = standing_pose(w, h)
-    out = draw_overlay(frame(w, h), pose, v, Hud(title="Half-kneeling hip flexor stretch", latency_ms=250,
-                                                 lines=("Set 2 of 3",), target_reps=8))
+    out = draw_overlay(frame(w, h), pose, v, Hud(title="Half-kneeling hip flexor stretch", latency_ms=250))
     assert out.shape == (h, w, 3)
     assert close(at(out, pose, L.LEFT_KNEE), JOINT_COLORS[JointState.FAULT])
     # the banner keeps a margin on both sides: the wrapped text never runs to the edge
@@ -195,32 +198,3 @@ def test_rejects_bad_frames() -> None:
         draw_overlay(np.zeros((48, 64, 3), np.float32), None, None, Hud())
     with pytest.raises(ValueError, match="C-contiguous"):
         draw_overlay(np.zeros((64, 48, 3), np.uint8).transpose(1, 0, 2), None, None, Hud(), inplace=True)
-
-
-def test_fast_enough_at_720p() -> None:
-    """Budget: < ~3 ms per 720p frame (measured ~1-2 ms on 2 cores); the assert leaves room for a busy CI box."""
-    w, h = 720, 1280
-    pose = standing_pose(w, h)
-    v = verdict(cue=Cue("Keep your back neutral", CueKind.FAULT, Severity.MAJOR), reps={"left": 3, "right": 2},
-                joint_states={L.LEFT_KNEE: JointState.FAULT, L.RIGHT_KNEE: JointState.OK},
-                angles_deg=((L.LEFT_KNEE, 95.0), (L.RIGHT_KNEE, 120.0), (L.LEFT_HIP, 80.0)))
-    hud = Hud(title="Bodyweight squat", latency_ms=40, target_reps=8)
-    img = frame(w, h)
-    times = []
-    for _ in range(30):
-        t0 = time.perf_counter()
-        draw_overlay(img, pose, v, hud)
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) * 1000 < 10.0
-
-
-def test_status_dot_is_amber_until_in_position() -> None:
-    def status_colour(v: FrameVerdict) -> str:
-        panel = draw_overlay(frame(), None, v, Hud(title="Camel"))[:120, :60].astype(int)
-        amber = ((panel[..., 0] > 230) & (np.abs(panel[..., 1] - 170) < 20) & (panel[..., 2] < 70)).sum()
-        green = ((panel[..., 1] > 200) & (panel[..., 0] < 120) & (panel[..., 2] < 140)).sum()
-        return "amber" if amber > green else "green"
-
-    assert status_colour(verdict(phase="position")) == "amber"
-    assert status_colour(verdict(setup_ok=False, phase="setup")) == "amber"
-    assert status_colour(verdict(phase="hold")) == "green"

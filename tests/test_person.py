@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.landmarks import Landmark
-from formcheck.live import LiveSession
-from formcheck.person import PersonTracker, body_box, match_distance, start_score
-from formcheck.pose import Pose, PoseEstimator
-from formcheck.video_io import VideoReader
+from formcheck.core.landmarks import Landmark
+from formcheck.core.pose import Pose
+from formcheck.io.model import PoseEstimator
+from formcheck.io.person import PersonTracker, body_box, match_distance, start_score
+from formcheck.io.video import VideoReader
+from formcheck.session.live import LiveSession
 
 IMAGE_SIZE = (1280, 720)
 #: A body outline in units of its height, centred on (0, 0): fixed, so tests are repeatable.

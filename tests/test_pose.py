@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from formcheck.landmarks import BODY_JOINTS
-from formcheck.pose import ModelMissingError, PoseEstimator, model_path
-from formcheck.video_io import VideoReader
+from formcheck.core.landmarks import BODY_JOINTS
+from formcheck.io.model import ModelMissingError, PoseEstimator, model_path
+from formcheck.io.video import VideoReader
 
 
 def _read_rgb(path):
@@ -55,7 +55,7 @@ def test_no_person_gives_none():
 
 
 def test_missing_heavy_model_says_how_to_build_it(tmp_path, monkeypatch):
-    monkeypatch.setattr("formcheck.pose.MODELS_DIR", tmp_path)
+    monkeypatch.setattr("formcheck.io.model.MODELS_DIR", tmp_path)
     with pytest.raises(ModelMissingError, match=r"python models/build_models.py heavy"):
         model_path("heavy")
 

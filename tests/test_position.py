@@ -11,14 +11,14 @@ import math
 
 import numpy as np
 import pytest
-
 from engine_poses import front_pose, hide, side_pose
-from formcheck.exercise_spec import Mode, PositionSpec, list_exercises, load_exercise
-from formcheck.features import compute_features
-from formcheck.landmarks import Landmark as L
-from formcheck.position import PositionCheck, PositionCondition
-from formcheck.tracker import ExerciseTracker, check_still
-from formcheck.verdict import CueKind
+
+from formcheck.core.landmarks import Landmark as L
+from formcheck.core.verdict import CueKind
+from formcheck.engine.position import PositionCheck, PositionCondition
+from formcheck.engine.spec import Mode, PositionSpec, list_exercises, load_exercise
+from formcheck.engine.tracker import ExerciseTracker, check_still
+from formcheck.signal.features import compute_features
 
 DT = 100  # ms per frame
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.regress import format_table, run_regression
+from formcheck.dev.regress import format_table, run_regression
 
 pytestmark = pytest.mark.slow
 

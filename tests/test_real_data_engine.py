@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 def squat_poses(shared_data):
     import cv2
 
-    from formcheck.pose import PoseEstimator
+    from formcheck.io.model import PoseEstimator
 
     cap = cv2.VideoCapture(str(shared_data / "tfjs" / "pose_squats.mp4"))
     poses = []
@@ -43,9 +43,9 @@ def squat_poses(shared_data):
 
 
 def run_tracker(exercise: str, poses):
-    from formcheck.exercise_spec import load_exercise
-    from formcheck.features import compute_features
-    from formcheck.tracker import ExerciseTracker
+    from formcheck.engine.spec import load_exercise
+    from formcheck.engine.tracker import ExerciseTracker
+    from formcheck.signal.features import compute_features
 
     tracker = ExerciseTracker(load_exercise(exercise))
     return [tracker.update(p, compute_features(p)) for p in poses]
@@ -55,7 +55,7 @@ def run_tracker(exercise: str, poses):
 def test_pose_squats_gives_two_complete_reps(squat_poses, smoothed):
     poses = squat_poses
     if smoothed:
-        smoothing = pytest.importorskip("formcheck.smoothing")
+        smoothing = pytest.importorskip("formcheck.signal.smoothing")
         poses = smoothing.smooth_pose_track(poses)
     verdicts = run_tracker("squat", poses)
     last = verdicts[-1]

@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.errors import InputError
-from formcheck.exercise_spec import EXERCISES_DIR, load_exercise
-from formcheck.regress import (
-    ClipResult, compare, find_clips, format_table, junit_xml, parse_expected, run_regression,
+from formcheck.core.errors import InputError
+from formcheck.dev.regress import (
+    ClipResult,
+    compare,
+    find_clips,
+    format_table,
+    junit_xml,
+    parse_expected,
+    run_regression,
 )
+from formcheck.engine.spec import EXERCISES_DIR, load_exercise
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -206,8 +212,8 @@ def test_run_regression_carries_the_known_failure(tmp_path):
 def test_sample_expected_files_are_the_generators_output():
     """Every expected file in samples/ is what the generator writes now (known-failure markers
     included), so a change to an exercise file or the features cannot leave a stale expectation."""
-    from formcheck.synth.make_samples import sample_clips
-    from formcheck.synth.truth import expected_result
+    from formcheck.dev.synth.make_samples import sample_clips
+    from formcheck.dev.synth.truth import expected_result
 
     clips = sample_clips()
     for path in SAMPLES.glob("*.expected.json"):
@@ -321,8 +327,8 @@ def test_table_and_junit():
 
 def _landmark_analyze():
     """Analyse a sample by its synthetic truth (no pixels, no model): fast and exact."""
-    from formcheck.synth.make_samples import sample_clips
-    from formcheck.synth.offline import analyze_poses
+    from formcheck.dev.synth.make_samples import sample_clips
+    from formcheck.session.offline import analyze_poses
 
     clips = sample_clips()
     return lambda video, spec, model: analyze_poses(clips[video.stem].poses(), spec)

@@ -9,10 +9,15 @@ import math
 import jsonschema
 import pytest
 
-from formcheck.exercise_spec import HoldSpec
-from formcheck.holds import HoldTimer
-from formcheck.report import REPORT_SCHEMA_PATH, ReportBuilder, TimelineWriter, write_json
-from formcheck.verdict import ActiveFault, FrameVerdict, Severity
+from formcheck.core.verdict import ActiveFault, FrameVerdict, Severity
+from formcheck.engine.holds import HoldTimer
+from formcheck.engine.spec import HoldSpec
+from formcheck.outputs.report import (
+    REPORT_SCHEMA_PATH,
+    ReportBuilder,
+    TimelineWriter,
+    write_json,
+)
 
 ARCH = ActiveFault("trunk_upright", "Tuck your pelvis", Severity.MAJOR, "left")
 
@@ -93,7 +98,7 @@ def test_empty_report_is_valid_and_says_no_person():
 
 
 def test_timeline_rows_blank_unknown_features():
-    from formcheck.features import Features
+    from formcheck.signal.features import Features
 
     stream = io.StringIO()
     writer = TimelineWriter(stream, ["a_deg", "b_deg"])

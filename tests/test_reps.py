@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from formcheck.exercise_spec import RepSpec
-from formcheck.reps import RepCounter
+from formcheck.engine.reps import RepCounter
+from formcheck.engine.spec import RepSpec
 
 SQUAT = RepSpec(feature="thigh_depth_deg", enter_deg=70, exit_deg=35, dead_band_deg=8, min_rep_s=0.8)
 LUNGE = RepSpec(feature="front_knee_angle_deg", enter_deg=110, exit_deg=155, dead_band_deg=5, min_rep_s=0.8)
@@ -156,9 +156,10 @@ def test_lunge_rep_side_survives_a_one_frame_leg_flip():
     the other side) while the front-knee angle jitters (a quick dip and back as
     the foot leaves the floor). Reps stay on their side and none is partial."""
     from engine_poses import side_pose, swap_leg_labels
-    from formcheck.exercise_spec import load_exercise
-    from formcheck.features import compute_features
-    from formcheck.tracker import ExerciseTracker
+
+    from formcheck.engine.spec import load_exercise
+    from formcheck.engine.tracker import ExerciseTracker
+    from formcheck.signal.features import compute_features
 
     def lunge(t, flex, front="near"):
         legs = (max(0.0, flex * 0.9), flex), (-min(30.0, flex * 0.4), flex * 0.9)

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from formcheck.exercise_spec import Phase, RuleSpec
-from formcheck.position import UNKNOWN_GRACE_S
-from formcheck.rules import RuleMonitor
-from formcheck.verdict import JointState
+from formcheck.core.verdict import JointState
+from formcheck.engine.position import UNKNOWN_GRACE_S
+from formcheck.engine.rules import RuleMonitor
+from formcheck.engine.spec import Phase, RuleSpec
 
 
 def rule(**kw) -> RuleSpec:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from engine_poses import front_pose, hide, shifted, side_pose
-from formcheck.exercise_spec import load_exercise
-from formcheck.features import compute_features
-from formcheck.landmarks import Landmark as L
-from formcheck.features import view_of
-from formcheck.setup_check import SetupCheck
-from formcheck.verdict import CueKind
+
+from formcheck.core.landmarks import Landmark as L
+from formcheck.core.verdict import CueKind
+from formcheck.engine.setup_check import SetupCheck
+from formcheck.engine.spec import load_exercise
+from formcheck.signal.features import compute_features, view_of
 
 
 def run(check: SetupCheck, poses, dt_ms: int = 100):

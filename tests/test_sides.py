@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from engine_poses import front_pose, side_pose, swap_leg_labels
-from formcheck.exercise_spec import load_exercise
-from formcheck.features import compute_features
-from formcheck.sides import SideTracker
+
+from formcheck.engine.sides import SideTracker
+from formcheck.engine.spec import load_exercise
+from formcheck.signal.features import compute_features
 
 
 def kneel(facing=1, back="near"):

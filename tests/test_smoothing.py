@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from formcheck.pose import Pose
-from formcheck.smoothing import OneEuroFilter, PoseSmoother, smooth_pose_track
+from formcheck.core.pose import Pose
+from formcheck.signal.smoothing import OneEuroFilter, PoseSmoother, smooth_pose_track
 
 FPS = 30.0
 NOISE_H = 0.005  # MediaPipe-like jitter at rest, in image heights (~2.4 px at 480 p)
@@ -330,7 +330,7 @@ def test_track_3fps_clip_is_one_segment() -> None:
 
 
 def test_visibility_hysteresis_keeps_a_joint_hovering_at_the_threshold():
-    from formcheck.smoothing import VisibilityHysteresis
+    from formcheck.signal.smoothing import VisibilityHysteresis
 
     gate = VisibilityHysteresis(enter=0.5, leave=0.35)
     seen = []

@@ -6,15 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.features import compute_features, joint_angle_deg
-from formcheck.landmarks import BODY_JOINTS, Landmark as L
-from formcheck.synth import BodyPose, BodyShape, SynthClip, View, build, forward_kinematics, place_camera
-from formcheck.synth.appearance import appearance_from_seed
-from formcheck.synth.exercises import PERFORMANCES, VARIANTS, performance_names
-from formcheck.synth.motion import Script
-from formcheck.synth.render import Renderer
-from formcheck.synth.truth import MotionError, expected_result, fault_intervals
-from formcheck.exercise_spec import load_exercise
+from formcheck.core.landmarks import BODY_JOINTS
+from formcheck.core.landmarks import Landmark as L
+from formcheck.dev.synth import (
+    BodyPose,
+    BodyShape,
+    SynthClip,
+    View,
+    build,
+    forward_kinematics,
+    place_camera,
+)
+from formcheck.dev.synth.appearance import appearance_from_seed
+from formcheck.dev.synth.exercises import PERFORMANCES, VARIANTS, performance_names
+from formcheck.dev.synth.motion import Script
+from formcheck.dev.synth.render import Renderer
+from formcheck.dev.synth.truth import MotionError, expected_result, fault_intervals
+from formcheck.engine.spec import load_exercise
+from formcheck.signal.features import compute_features, joint_angle_deg
 
 SQUAT_BOTTOM = BodyPose(trunk_lean_deg=35).with_(both_hip_flex=100, both_knee_flex=110, both_ankle_plantar=-25)
 
@@ -159,8 +168,8 @@ def test_a_fault_that_breaks_no_rule_is_refused():
 def test_expected_faults_only_count_in_position():
     """The truth gates faults by the exercise's [[position]] like the tracker: a rule broken only out of
     position is no fault, and a fault's onset lies inside a scripted hold."""
-    from formcheck.exercise_spec import PositionSpec
-    from formcheck.synth.truth import in_position
+    from formcheck.dev.synth.truth import in_position
+    from formcheck.engine.spec import PositionSpec
 
     perf = build("camel", "fault")
     spec = load_exercise("camel")
@@ -169,7 +178,7 @@ def test_expected_faults_only_count_in_position():
     (hold,) = perf.truth.holds
     assert hold.start_s < fault["onset_s"] < fault["end_s"] < hold.end_s
     standing = next(clip.poses())
-    from formcheck.features import compute_features
+    from formcheck.signal.features import compute_features
 
     assert not in_position(spec, compute_features(standing).values)
     never = spec.model_copy(update={"position": [PositionSpec(feature="hips_vs_feet_deg", min_deg=90,
@@ -186,7 +195,7 @@ def test_build_rejects_unknown():
 
 
 def test_catalogue_is_covered():
-    from formcheck.exercise_spec import exercise_ids
+    from formcheck.engine.spec import exercise_ids
 
     assert set(PERFORMANCES) == set(exercise_ids())
     assert VARIANTS == ("good", "fault")
@@ -198,7 +207,7 @@ def test_catalogue_is_covered():
 @pytest.mark.slow
 @pytest.mark.parametrize("view", list(View))
 def test_mediapipe_detects_rendered_views(view):
-    from formcheck.pose import PoseEstimator
+    from formcheck.io.model import PoseEstimator
 
     poses = [BodyPose(), SQUAT_BOTTOM, BodyPose().with_(r_hip_flex=88, r_knee_flex=88, l_hip_flex=-14,
                                                          l_knee_flex=76, l_ankle_plantar=75)]
@@ -218,7 +227,7 @@ def test_mediapipe_detects_rendered_views(view):
 
 def test_landmark_only_mode_drives_the_engine():
     """Exact landmarks through smoothing, features and the tracker: the scripted squats are counted."""
-    from formcheck.synth.offline import analyze_poses
+    from formcheck.session.offline import analyze_poses
 
     report = analyze_poses(SynthClip(build("squat", "good"), fps=15).poses(), "squat")
     assert report["sides"]["both"]["reps"] == 3

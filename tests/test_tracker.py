@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_poses import (
+    front_pose,
+    hide,
+    shifted,
+    side_pose,
+    swap_leg_labels,
+    with_noise,
+)
 
-from engine_poses import front_pose, hide, shifted, side_pose, swap_leg_labels, with_noise
-from formcheck.exercise_spec import list_exercises, load_exercise
-from formcheck.features import compute_features
-from formcheck.landmarks import Landmark as L
-from formcheck.tracker import ExerciseTracker
-from formcheck.verdict import CueKind, JointState
+from formcheck.core.landmarks import Landmark as L
+from formcheck.core.verdict import CueKind, JointState
+from formcheck.engine.spec import list_exercises, load_exercise
+from formcheck.engine.tracker import ExerciseTracker
+from formcheck.signal.features import compute_features
 
 DT = 100  # ms per frame (10 fps)
 
@@ -228,7 +235,7 @@ def test_lunge_reps_per_side_with_label_swaps():
 
 
 def test_check_still_on_single_poses():
-    from formcheck.tracker import check_still
+    from formcheck.engine.tracker import check_still
 
     good = check_still(load_exercise("hip_flexor_stretch"), half_kneeling(0))
     assert good.setup_ok and good.hold_ok and good.side == "right" and good.phase == "hold"

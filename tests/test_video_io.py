@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from formcheck.errors import InputError, OutputError
-from formcheck.video_io import VideoReader, VideoWriter
+from formcheck.core.errors import InputError, OutputError
+from formcheck.io.video import VideoReader, VideoWriter
 
 
 def _write_clip(path, timestamps_ms, size=(64, 48), rotation=None, faststart=False, noise=False):

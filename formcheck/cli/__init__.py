@@ -13,7 +13,7 @@ import importlib
 import sys
 
 from .. import __version__
-from ..errors import ExitCode, FormcheckError
+from ..core.errors import ExitCode, FormcheckError
 
 COMMANDS = ("analyze", "live", "exercises", "regress")
 

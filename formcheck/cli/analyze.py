@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..analysis import analyze_video
-from ..errors import ExitCode
-from ..pose import ModelVariant
+from ..core.errors import ExitCode
+from ..io.model import ModelVariant
+from ..session.offline import analyze_video
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

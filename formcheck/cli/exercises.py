@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import ExitCode, SpecError
-from ..exercise_spec import list_exercises, load_exercise
-from ..features import FEATURES
+from ..core.errors import ExitCode, SpecError
+from ..engine.spec import list_exercises, load_exercise
+from ..signal.features import FEATURES
 
 __all__ = ["add_parser", "run"]
 

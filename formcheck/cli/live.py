@@ -8,10 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import ExitCode, InputError
-from ..live import LatestFrameGrabber, LiveSession, open_camera
-from ..pose import ModelVariant
-from ..video_io import VideoReader
+from ..core.errors import ExitCode, InputError
+from ..io.camera import LatestFrameGrabber, open_camera
+from ..io.model import ModelVariant
+from ..io.video import VideoReader
+from ..session.live import LiveSession
 
 WINDOW = "formcheck (q to quit)"
 

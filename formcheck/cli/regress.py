@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import ExitCode, OutputError
-from ..pose import ModelVariant
-from ..regress import ClipResult, format_table, junit_xml, run_regression
+from ..core.errors import ExitCode, OutputError
+from ..dev.regress import ClipResult, format_table, junit_xml, run_regression
+from ..io.model import ModelVariant
 
 HELP = "run every clip in a folder that has an expected-result file and compare (exit 1 on any mismatch)"
 
