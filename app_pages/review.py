@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages import common
 from formcheck.app import backend
 from formcheck.core.errors import FormcheckError
+from formcheck.io.video import VIDEO_EXTENSIONS
 
 st.title("Review a video")
 st.caption("An annotated video, the key angles over time with thresholds and faults, reps and holds per side.")
@@ -31,8 +32,8 @@ default_exercise: str | None = st.query_params.get("exercise")
 upload = None
 if source == "Upload a video":
     upload = st.file_uploader(
-        f"Video file, up to {cap_mb} MB ({', '.join(backend.VIDEO_EXTENSIONS)})",
-        type=list(backend.VIDEO_EXTENSIONS), max_upload_size=cap_mb, key="review_upload",
+        f"Video file, up to {cap_mb} MB ({', '.join(VIDEO_EXTENSIONS)})",
+        type=list(VIDEO_EXTENSIONS), max_upload_size=cap_mb, key="review_upload",
     )
 else:
     if not clips:

@@ -39,7 +39,7 @@ import numpy as np
 from formcheck.core.landmarks import Landmark as L
 from formcheck.dev.synth import SynthClip, build
 from formcheck.io.model import PoseEstimator
-from formcheck.signal.features import joint_angle_deg
+from formcheck.signal.geometry import joint_angle_deg
 
 FPS = 4.0
 VIS = 0.5

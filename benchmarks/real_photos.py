@@ -21,8 +21,9 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 import cv2  # noqa: E402
 
+from formcheck.dev.still import StillCheck, check_still  # noqa: E402
 from formcheck.engine.spec import load_exercise  # noqa: E402
-from formcheck.engine.tracker import ExerciseTracker, StillCheck, check_still  # noqa: E402
+from formcheck.engine.tracker import ExerciseTracker  # noqa: E402
 from formcheck.io.model import PoseEstimator  # noqa: E402
 from formcheck.signal.features import compute_features  # noqa: E402
 

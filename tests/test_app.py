@@ -48,7 +48,7 @@ class StubSession:
         self.exercise = exercise
         self.frames = 0
 
-    def process(self, rgb: np.ndarray, t_ms: int) -> StubLiveFrame:
+    def process(self, rgb: np.ndarray, t_ms: int, captured_at: float | None = None) -> StubLiveFrame:
         self.frames += 1
         out = rgb.copy()
         out[:10] = (255, 0, 0)
@@ -221,7 +221,7 @@ def test_live_pose_only_session_is_not_saved(env: dict[str, Any]) -> None:
 
 def test_review_bad_sample_is_a_message_and_app_keeps_working(env: dict[str, Any]) -> None:
     (env["samples"] / "broken.mp4").write_text("not a video at all\n" * 20)
-    (env["samples"] / "broken.expected.json").write_text(json.dumps({"exercise": "squat"}))
+    (env["samples"] / "broken.expected.json").write_text(json.dumps({"exercise": "squat", "reps": {"both": 3}}))
     at = app("app_pages/review.py")
     assert at.radio(key="review_source").value == "Bundled sample clip"
     assert at.selectbox(key="review_clip").value.path.name == "broken.mp4"
@@ -281,7 +281,7 @@ def test_review_sample_shows_results_and_saves(env: dict[str, Any]) -> None:
     if not SHARED_SQUATS.is_file():
         pytest.skip(f"real clip not present at {SHARED_SQUATS}")
     shutil.copy(SHARED_SQUATS, env["samples"] / "squats.mp4")  # a tmp folder, not the repository
-    (env["samples"] / "squats.expected.json").write_text(json.dumps({"exercise": "squat"}))
+    (env["samples"] / "squats.expected.json").write_text(json.dumps({"exercise": "squat", "reps": {"both": 2}}))
     at = app("app_pages/review.py")
     assert at.selectbox(key="review_exercise_squats.mp4").value == "squat"
     at.button[0].click().run()

@@ -68,7 +68,7 @@ def test_sample_clips(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("")
     clips = backend.sample_clips(tmp_path)
     assert [c.path.name for c in clips] == ["a.mov", "b.mp4"]
-    assert (clips[0].exercise, clips[0].expected, clips[0].label) == (None, {}, "a.mov")
+    assert (clips[0].exercise, clips[0].expected, clips[0].label) == (None, None, "a.mov")
     assert (clips[1].exercise, clips[1].label) == ("squat", "b.mp4 (squat)")
     assert backend.sample_clips(tmp_path / "missing") == []
 

@@ -71,23 +71,9 @@ class LiveClip:
     hold_s: float | None  # good-form hold seconds the timer must reach
 
 
-def _expected_value(expected: dict, key: str) -> float | None:
-    """A total from an expected.json: a number, or per-side numbers / {min, max} ranges (the minimum)."""
-    node = expected.get(key)
-    if isinstance(node, (int, float)):
-        return float(node)
-    if isinstance(node, dict):
-        if "min" in node and isinstance(node["min"], (int, float)):
-            return float(node["min"])
-        values = [_expected_value(node, k) for k in node]
-        values = [v for v in values if v is not None]
-        return float(sum(values)) if values else None
-    sides = expected.get("sides")
-    if isinstance(sides, dict):
-        values = [_expected_value(s, key) for s in sides.values() if isinstance(s, dict)]
-        values = [v for v in values if v is not None]
-        return float(sum(values)) if values else None
-    return None
+def _expected_total(per_side: dict[str, float] | None) -> float | None:
+    """A total over the sides of an expected file's reps or hold_s (None when it has none)."""
+    return float(sum(per_side.values())) if per_side else None
 
 
 def _preferred_samples() -> list:
@@ -102,11 +88,11 @@ def live_clip() -> LiveClip:
     """A bundled sample with a known rep count (or hold time), else the real squat clip beside the repo."""
     clips = _preferred_samples()
     for clip in clips:
-        reps = _expected_value(clip.expected, "reps")
+        reps = _expected_total(clip.expected.reps if clip.expected else None)
         if clip.exercise and reps and reps >= 1:
             return LiveClip(clip.path, clip.exercise, int(reps), None)
     for clip in clips:
-        hold = _expected_value(clip.expected, "hold_s")
+        hold = _expected_total(clip.expected.hold_s if clip.expected else None)
         if clip.exercise and hold and hold > 1:
             return LiveClip(clip.path, clip.exercise, None, hold)
     if SHARED_SQUATS.is_file():  # 3 descents, 2 complete reps (../shared/data/README.md)
@@ -538,9 +524,9 @@ def review_clip() -> tuple[Path, str, int | None, list[str]]:
     clips = sorted(sample_clips(REPO / "samples"),
                    key=lambda c: (c.exercise != "squat", not c.path.stem.endswith("-fault"), c.path.name))
     for clip in clips:
-        if clip.exercise:
-            reps = _expected_value(clip.expected, "reps")
-            faults = [f["rule"] for f in clip.expected.get("faults", []) if isinstance(f, dict) and "rule" in f]
+        if clip.expected is not None:
+            reps = _expected_total(clip.expected.reps)
+            faults = [fault.rule for fault in clip.expected.faults]
             return clip.path, clip.exercise, int(reps) if reps is not None else None, faults
     if SHARED_SQUATS.is_file():
         return SHARED_SQUATS, "squat", 2, []

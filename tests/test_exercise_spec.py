@@ -9,6 +9,7 @@ import pytest
 from formcheck.core.errors import SpecError
 from formcheck.core.landmarks import Landmark
 from formcheck.engine.spec import (
+    DEFAULT_CUES,
     EXERCISES_DIR,
     Mode,
     Phase,
@@ -228,3 +229,35 @@ def test_every_hold_exercise_declares_its_position():
         if spec.mode is Mode.HOLD:
             assert spec.position, f"{spec.id}: no [[position]] conditions"
             assert all(len(p.cue) >= 3 for p in spec.position)
+
+
+def test_cues_reworded_in_the_exercise_file(tmp_path):
+    spec = load_exercise(write(tmp_path, VALID + '\n[cues]\nstep_into_view = "Kom in beeld"\n'
+                                               'target_reached = "{target} s klaar{side}"\n'))
+    assert spec.cue_text("step_into_view") == "Kom in beeld"
+    assert spec.cue_text("target_reached", target="20", side=" (left)") == "20 s klaar (left)"
+    # a cue the file does not reword keeps the engine's own words
+    assert spec.cue_text("hold_still") == DEFAULT_CUES["hold_still"]
+    assert load_exercise("squat").cue_text("partial_rep") == "Go a little deeper next time"
+    assert load_exercise("camel").cue_text("partial_rep") == DEFAULT_CUES["partial_rep"]
+
+
+@pytest.mark.parametrize(
+    "cues, message",
+    [
+        ('step_into_veiw = "Come closer"', r"cues: unknown cue 'step_into_veiw'"),
+        ('rep_counted = "Rep {count} of {total}"', r"cues.rep_counted: unknown placeholder \{total\} \(allowed: count, side\)"),
+        ('hold_still = "Stay {"', r"cues.hold_still: not a valid cue template"),
+        ('hold_still = 5', r"cues.hold_still: Input should be a valid string"),
+    ],
+)
+def test_malformed_cues_are_rejected(tmp_path, cues, message):
+    with pytest.raises(SpecError, match=message):
+        load_exercise(write(tmp_path, VALID + f"\n[cues]\n{cues}\n"))
+
+
+def test_every_engine_cue_is_used_by_the_engine():
+    """A cue in cues.toml that no code asks for could never be said: it would be dead text."""
+    engine = Path(EXERCISES_DIR).parent
+    source = "".join(p.read_text() for p in engine.glob("*.py"))
+    assert [key for key in DEFAULT_CUES if f'"{key}"' not in source] == []

@@ -13,14 +13,18 @@ from formcheck.signal.features import (
     FEATURE_NAMES,
     FEATURES,
     compute_features,
-    distance_ratio,
     feature_joints,
+    feature_vertex,
+)
+from formcheck.signal.geometry import (
+    distance_ratio,
     joint_angle_deg,
     line_from_horizontal_deg,
     segment_from_vertical_deg,
     side_on_weight,
     view_of,
 )
+from formcheck.signal.roles import ROLES
 
 
 def test_joint_angle_basic():
@@ -56,6 +60,28 @@ def test_registry_names_carry_units():
     assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES)) >= 40
     assert all(name.endswith(("_deg", "_ratio")) for name in FEATURE_NAMES)
     assert FEATURES["trunk_lean_deg"].unit == "deg"
+
+
+def test_every_feature_declares_its_landmarks_and_vertex():
+    """Joints and vertex resolve for any roles, the vertex among the joints (it is where the value is drawn)."""
+    roles = dict(zip(ROLES, ("left", "right", "right", "left")))
+    for name, feature in FEATURES.items():
+        joints = feature_joints(name, roles)
+        assert joints, name
+        assert feature.vertex is None or feature_vertex(name, roles) in joints, name
+
+
+def test_values_are_the_registry_in_order():
+    assert tuple(compute_features(side_pose()).values) == FEATURE_NAMES
+    assert tuple(compute_features(front_pose()).values) == FEATURE_NAMES
+
+
+def test_role_features_are_their_labelled_leg():
+    f = compute_features(side_pose(near_leg=(-15, 10), far_leg=(80, 85)))
+    assert {"front", "back"} <= set(f.roles)
+    for role, label in f.roles.items():
+        for key in ("knee_angle_deg", "hip_angle_deg"):
+            assert f[f"{role}_{key}"] == f[f"{label}_{key}"]
 
 
 def test_none_pose_gives_all_names_as_nan():

@@ -15,9 +15,10 @@ from engine_poses import front_pose, hide, side_pose
 
 from formcheck.core.landmarks import Landmark as L
 from formcheck.core.verdict import CueKind
+from formcheck.dev.still import check_still
 from formcheck.engine.position import PositionCheck, PositionCondition
 from formcheck.engine.spec import Mode, PositionSpec, list_exercises, load_exercise
-from formcheck.engine.tracker import ExerciseTracker, check_still
+from formcheck.engine.tracker import ExerciseTracker
 from formcheck.signal.features import compute_features
 
 DT = 100  # ms per frame

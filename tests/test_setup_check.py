@@ -9,7 +9,8 @@ from formcheck.core.landmarks import Landmark as L
 from formcheck.core.verdict import CueKind
 from formcheck.engine.setup_check import SetupCheck
 from formcheck.engine.spec import load_exercise
-from formcheck.signal.features import compute_features, view_of
+from formcheck.signal.features import compute_features
+from formcheck.signal.geometry import view_of
 
 
 def run(check: SetupCheck, poses, dt_ms: int = 100):

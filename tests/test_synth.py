@@ -23,7 +23,8 @@ from formcheck.dev.synth.motion import Script
 from formcheck.dev.synth.render import Renderer
 from formcheck.dev.synth.truth import MotionError, expected_result, fault_intervals
 from formcheck.engine.spec import load_exercise
-from formcheck.signal.features import compute_features, joint_angle_deg
+from formcheck.signal.features import compute_features
+from formcheck.signal.geometry import joint_angle_deg
 
 SQUAT_BOTTOM = BodyPose(trunk_lean_deg=35).with_(both_hip_flex=100, both_knee_flex=110, both_ankle_plantar=-25)
 

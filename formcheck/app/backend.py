@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..dev.regress import EXPECTED_SUFFIX, Expected, load_expected
 from ..engine.spec import ExerciseSpec, PositionSpec, RuleSpec
+from ..io.video import VIDEO_EXTENSIONS
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -41,7 +43,6 @@ __all__ = [
     "instructions_text",
 ]
 
-VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
 DEFAULT_UPLOAD_MB = 200
 _REPO = Path(__file__).resolve().parents[2]
 
@@ -97,8 +98,11 @@ def save_upload(name: str, data: bytes, dest_dir: Path, cap_mb: int) -> Path:
 @dataclass(frozen=True)
 class SampleClip:
     path: Path
-    exercise: str | None  # from the clip's .expected.json, when it names one
-    expected: dict[str, Any]  # the expected results ({} when there is no file)
+    expected: Expected | None  # from the clip's .expected.json (None without a valid one)
+
+    @property
+    def exercise(self) -> str | None:
+        return self.expected.exercise if self.expected is not None else None
 
     @property
     def label(self) -> str:
@@ -119,16 +123,14 @@ def sample_clips(folder: Path | None = None) -> list[SampleClip]:
     for path in sorted(folder.iterdir()):
         if path.suffix.lower().lstrip(".") not in VIDEO_EXTENSIONS or not path.is_file():
             continue
-        expected_path = path.with_name(path.stem + ".expected.json")
-        expected: dict[str, Any] = {}
+        expected_path = path.with_name(path.stem + EXPECTED_SUFFIX)
+        expected = None
         if expected_path.is_file():
             try:
-                expected = json.loads(expected_path.read_text())
-            except (OSError, json.JSONDecodeError):
-                expected = {}
-        exercise = expected.get("exercise") if isinstance(expected, dict) else None
-        clips.append(SampleClip(path=path, exercise=exercise if isinstance(exercise, str) else None,
-                                expected=expected if isinstance(expected, dict) else {}))
+                expected = load_expected(expected_path)
+            except InputError:
+                expected = None  # offered as a plain clip; `formcheck regress` names the problem
+        clips.append(SampleClip(path=path, expected=expected))
     return clips
 
 

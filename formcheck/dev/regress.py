@@ -32,15 +32,15 @@ from typing import Any, Callable, Iterable
 
 from ..core.errors import FormcheckError, InputError
 from ..engine.spec import ExerciseSpec, load_exercise
+from ..io.video import VIDEO_EXTENSIONS
 
 __all__ = [
-    "EXPECTED_SUFFIX", "VIDEO_EXTENSIONS", "Expected", "ExpectedFault", "Check", "ClipResult",
+    "EXPECTED_SUFFIX", "Expected", "ExpectedFault", "Check", "ClipResult",
     "load_expected", "parse_expected", "compare", "find_clips", "run_regression", "format_table", "summary_line",
     "junit_xml",
 ]
 
 EXPECTED_SUFFIX = ".expected.json"
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 DEFAULT_ONSET_TOLERANCE_S = 0.5
 _KEYS = {"exercise", "video", "reps", "partial_reps", "hold_s", "hold_tolerance_s", "holds", "faults",
@@ -312,9 +312,9 @@ def find_clips(directory: str | Path, video_dirs: Iterable[str | Path] = ()) -> 
             pairs.append((found[0] if found else directory / named, expected))
             continue
         stem = expected.name[: -len(EXPECTED_SUFFIX)]
-        videos = [directory / f"{stem}{ext}" for ext in VIDEO_EXTENSIONS if (directory / f"{stem}{ext}").is_file()]
+        videos = [directory / f"{stem}.{ext}" for ext in VIDEO_EXTENSIONS if (directory / f"{stem}.{ext}").is_file()]
         if not videos:
-            raise InputError(f"{expected}: no video named {stem}{{{','.join(VIDEO_EXTENSIONS)}}} beside it")
+            raise InputError(f"{expected}: no video named {stem}.{{{','.join(VIDEO_EXTENSIONS)}}} beside it")
         pairs.append((videos[0], expected))
     return pairs
 

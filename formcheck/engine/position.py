@@ -24,13 +24,11 @@ from dataclasses import dataclass
 
 from ..core.verdict import Cue, CueKind, Severity
 from ..signal.features import Features
+from .debounce import UNKNOWN_GRACE_S, Debounced
 from .spec import PositionSpec
 
-__all__ = ["UNKNOWN_GRACE_S", "PositionCondition", "PositionResult", "PositionCheck"]
+__all__ = ["PositionCondition", "PositionResult", "PositionCheck"]
 
-#: A value unknown (a joint hidden, a needed joint or the view lost) for less than this changes
-#: nothing: position and stretch conditions, rules and the setup check all bridge it.
-UNKNOWN_GRACE_S = 0.5
 #: A condition with ``max_rate_per_s`` measures the change over this long.
 STEADY_WINDOW_S = 0.5
 
@@ -55,10 +53,13 @@ class PositionCondition:
         self.reset()
 
     def reset(self) -> None:
-        self.inside = False
-        self._pending_since: int | None = None
+        self._state = Debounced(False)
         self._unknown_since: int | None = None
         self._history: deque[tuple[int, float]] = deque(maxlen=64)
+
+    @property
+    def inside(self) -> bool:
+        return self._state.value
 
     def raw_inside(self, value: float) -> bool:
         """Undebounced: inside the range, by the hysteresis when currently outside."""
@@ -80,23 +81,16 @@ class PositionCondition:
         Every known value must be inside; with none known the state is kept for ``UNKNOWN_GRACE_S``."""
         known = [v for v in ([values] if isinstance(values, (int, float)) else values) if math.isfinite(v)]
         if not known:
-            self._pending_since = None
+            self._state.cancel()
             if self._unknown_since is None:
                 self._unknown_since = t_ms
             if self.inside and t_ms - self._unknown_since >= max(self._exit_ms, UNKNOWN_GRACE_S * 1000.0):
-                self.inside = False
+                self._state.set(False)
             return self.inside
         self._unknown_since = None
         steady = self._steady(known, t_ms)
-        if (steady and all(self.raw_inside(v) for v in known)) == self.inside:
-            self._pending_since = None
-            return self.inside
-        if self._pending_since is None:
-            self._pending_since = t_ms
-        if t_ms - self._pending_since >= (self._exit_ms if self.inside else self._enter_ms):
-            self.inside = not self.inside
-            self._pending_since = None
-        return self.inside
+        reading = steady and all(self.raw_inside(v) for v in known)
+        return self._state.update(reading, t_ms, self._exit_ms if self.inside else self._enter_ms)
 
 
 @dataclass(frozen=True)
@@ -129,12 +123,3 @@ class PositionCheck:
         cue = None if self.ok else Cue(self.conditions[failing[0]].spec.cue, CueKind.SETUP, Severity.MINOR)
         seen = all(any(math.isfinite(x) for x in v) for v in values)
         return PositionResult(self.ok, cue, seen)
-
-    @staticmethod
-    def check(conditions: list[PositionSpec], features: Features) -> dict[int, str]:
-        """One pose on its own (no hysteresis or timing): condition index -> "pass" | "fail" | "unknown"."""
-        out = {}
-        for i, p in enumerate(conditions):
-            inside = p.inside_all([features.values[name] for name in p.features])
-            out[i] = "unknown" if inside is None else "pass" if inside else "fail"
-        return out

@@ -2,7 +2,7 @@
 visible, the camera view is one the exercise can be judged from, and they
 have settled, before anything is counted.
 
-The view comes from the body's yaw to the camera (``features.view_of``) and
+The view comes from the body's yaw to the camera (``geometry.view_of``) and
 changes only after it has persisted for ``VIEW_SWITCH_S``. Only the joints
 the exercise needs count: a head or feet cut by the frame edge do not matter
 when no rule needs them. Seen side-on or obliquely, the far limb is often
@@ -20,8 +20,9 @@ import numpy as np
 from ..core.landmarks import Landmark, mirror
 from ..core.pose import Pose
 from ..core.verdict import Cue, CueKind, Severity
-from ..signal.features import VISIBILITY_MIN, Features, view_of, visible_mask
-from .position import UNKNOWN_GRACE_S
+from ..signal.features import VISIBILITY_MIN, Features, visible_mask
+from ..signal.geometry import view_of
+from .debounce import UNKNOWN_GRACE_S, Debounced
 from .spec import ExerciseSpec, View
 
 __all__ = ["VIEW_SWITCH_S", "view_cue", "SetupResult", "SetupCheck"]
@@ -33,19 +34,21 @@ SETTLE_SPEED_MAX = 1.0
 
 _FEET = {"ANKLE", "HEEL", "FOOT_INDEX", "KNEE"}
 _HEAD = {"NOSE", "EYE", "EYE_INNER", "EYE_OUTER", "EAR", "MOUTH"}
+#: The cue (``cues.toml`` key) for a person seen from a view the exercise cannot be judged from,
+#: by the views it can be judged from (all three: never needed).
 _VIEW_CUES = {
-    frozenset({View.SIDE}): "Turn side-on to the camera",
-    frozenset({View.FRONT}): "Face the camera",
-    frozenset({View.SIDE, View.OBLIQUE}): "Turn side-on to the camera (a quarter turn off is fine)",
-    frozenset({View.FRONT, View.OBLIQUE}): "Face the camera (a quarter turn off is fine)",
-    frozenset({View.OBLIQUE}): "Turn a quarter of the way towards the camera",
-    frozenset({View.SIDE, View.FRONT}): "Turn side-on or face the camera",
+    frozenset({View.SIDE}): "turn_side",
+    frozenset({View.FRONT}): "turn_front",
+    frozenset({View.SIDE, View.OBLIQUE}): "turn_side_or_oblique",
+    frozenset({View.FRONT, View.OBLIQUE}): "turn_front_or_oblique",
+    frozenset({View.OBLIQUE}): "turn_oblique",
+    frozenset({View.SIDE, View.FRONT}): "turn_side_or_front",
 }
 
 
 def view_cue(spec: ExerciseSpec) -> str:
     """What to say when the person is seen from a view the exercise cannot be judged from."""
-    return _VIEW_CUES.get(frozenset(spec.camera.views), "Turn side-on or face the camera")
+    return spec.cue_text(_VIEW_CUES.get(frozenset(spec.camera.views), "turn_side_or_front"))
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,7 @@ class SetupCheck:
 
     def reset(self) -> None:
         self.ok = False
-        self.view = "unknown"
-        self._view_candidate: str | None = None
-        self._view_since = 0
+        self._view = Debounced("unknown")
         self._good_since: int | None = None
         self._lost_at: int | None = None
         self._problem_since: int | None = None
@@ -92,17 +93,17 @@ class SetupCheck:
     def problem(self, pose: Pose | None, features: Features, view: str | None = None) -> tuple[str, Cue | None]:
         """(view, first problem as a cue or None) for one frame; ``view`` defaults to this frame's own."""
         if pose is None:
-            return "unknown", _setup_cue("Step into the camera's view")
+            return "unknown", _setup_cue(self.spec.cue_text("step_into_view"))
         view = view or view_of(features.values["body_yaw_deg"])
         missing = self._missing(pose, view)
         if missing:
             parts = {_part(m) for m in missing}
             if parts & _FEET:
-                return view, _setup_cue("Step back, your feet are out of view")
+                return view, _setup_cue(self.spec.cue_text("feet_out_of_view"))
             if parts & _HEAD:
-                return view, _setup_cue("Step back, your head is out of view")
+                return view, _setup_cue(self.spec.cue_text("head_out_of_view"))
             name = missing[0].name.lower().replace("_", " ")
-            return view, _setup_cue(f"Can't see your {name}: make sure it is in view")
+            return view, _setup_cue(self.spec.cue_text("joint_out_of_view", joint=name))
         if view != "unknown" and not self.spec.camera.supports(view):
             return view, _setup_cue(view_cue(self.spec))
         return view, None
@@ -112,16 +113,18 @@ class SetupCheck:
         pairs_ok = view != "front"  # side-on or oblique, the far limb may hide behind the near one
         return [lm for lm in self.spec.landmarks if not seen[lm] and not (pairs_ok and seen[mirror(lm)])]
 
+    @property
+    def view(self) -> str:
+        return self._view.value
+
     def _update_view(self, t_ms: int, pose: Pose | None, features: Features) -> str:
         seen = view_of(features.values["body_yaw_deg"]) if pose is not None else "unknown"
-        if seen == "unknown" or seen == self.view:
-            self._view_candidate = None
+        if seen == "unknown":
+            self._view.cancel()
         elif self.view == "unknown":
-            self.view, self._view_candidate = seen, None
-        elif seen != self._view_candidate:
-            self._view_candidate, self._view_since = seen, t_ms
-        elif t_ms - self._view_since >= VIEW_SWITCH_S * 1000.0:
-            self.view, self._view_candidate = seen, None
+            self._view.set(seen)
+        else:
+            self._view.update(seen, t_ms, VIEW_SWITCH_S * 1000.0)
         return self.view
 
     def update(self, t_ms: int, pose: Pose | None, features: Features) -> SetupResult:
@@ -149,7 +152,7 @@ class SetupCheck:
         if self._good_since is not None and t_ms - self._good_since >= self.settle_ms:
             self.ok, self._lost_at = True, None
             return SetupResult(True, view, None, ready=True)
-        return SetupResult(False, view, _setup_cue("Hold still, getting ready", Severity.INFO), ready=True)
+        return SetupResult(False, view, _setup_cue(self.spec.cue_text("hold_still"), Severity.INFO), ready=True)
 
     def _moving(self, t_ms: int, pose: Pose | None, features: Features) -> bool:
         if pose is None:

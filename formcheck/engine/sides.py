@@ -3,7 +3,7 @@
 The side comes from ``Features.role_sides`` (the anatomical side of the
 front / back / support / lifted leg: the facing direction gives the near
 side, and the near leg is weighed from the model's labels and depth,
-visibility and hip order, see ``features._near_leg_evidence``) or, for
+visibility and hip order, see ``roles._near_leg_evidence``) or, for
 twists, from the sign of
 ``torso_twist_deg``. A new side must be seen for ``switch_s`` before it is
 adopted, so a one-frame swap does not flip it; while a switch is pending
@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from ..signal.features import Features
+from .debounce import Debounced
 from .spec import ExerciseSpec
 
 __all__ = ["SideTracker", "TWIST_MIN_DEG", "WEAK_EVIDENCE"]
@@ -44,14 +45,16 @@ class SideTracker:
         self.reset()
 
     def reset(self) -> None:
-        self.side = "both" if self.spec.sides == "both" else (self.fixed or "unknown")
-        self._candidate: str | None = None
-        self._since = 0
+        self._side = Debounced("both" if self.spec.sides == "both" else (self.fixed or "unknown"))
         self.seen: str | None = None  # this frame's raw detection
 
     @property
+    def side(self) -> str:
+        return self._side.value
+
+    @property
     def pending(self) -> bool:
-        return self._candidate is not None
+        return self._side.pending
 
     def detect(self, features: Features) -> str | None:
         """The side this frame's geometry suggests, or None."""
@@ -68,14 +71,10 @@ class SideTracker:
             return self.side
         seen = self.seen = self.detect(features)
         weak = abs(features.near_evidence) < WEAK_EVIDENCE  # False when NaN (not side-on)
-        if seen is None or seen == self.side or (weak and self.side != "unknown"):
-            self._candidate = None
-            return self.side
-        if self.side == "unknown":
-            self.side, self._candidate = seen, None
-            return self.side
-        if seen != self._candidate:
-            self._candidate, self._since = seen, t_ms
-        if t_ms - self._since >= self.switch_ms:
-            self.side, self._candidate = seen, None
+        if seen is None or (weak and self.side != "unknown"):
+            self._side.cancel()
+        elif self.side == "unknown":
+            self._side.set(seen)
+        else:
+            self._side.update(seen, t_ms, self.switch_ms)
         return self.side

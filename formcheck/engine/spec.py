@@ -22,7 +22,8 @@ File layout (all keys are checked; unknown keys are rejected)::
     [reps]                        # only with mode = "reps"
     feature = "thigh_depth_deg"   # must end in _deg
     enter_deg = 75                # depth threshold (the bottom)
-    exit_deg = 35                 # back at the start; |enter - exit| >= 30
+    exit_deg = 35                 # the start position (counting arms here); |enter - exit| >= 30;
+                                  # a rep ends back most of the way to the person's own top
     dead_band_deg = 5             # excursion past exit before a rep has started
     min_rep_s = 0.8
 
@@ -58,6 +59,9 @@ File layout (all keys are checked; unknown keys are rejected)::
     views = ["front"]             # judged only from these views (default: all the exercise's)
     pauses_hold = true            # does this fault stop the hold clock (default: major and safety)
 
+    [cues]                        # optional: the engine's own words (engine/cues.toml), reworded
+    partial_rep = "Go a little deeper next time"
+
 Position conditions gate everything else: until all of them pass (after
 setup), the tracker is in the "position" phase and only cues the person into
 the position; no hold time accrues, no rule is checked and no rep is counted.
@@ -72,6 +76,7 @@ stretch): only then does hold time accrue.
 from __future__ import annotations
 
 import math
+import string
 import tomllib
 from enum import Enum
 from pathlib import Path
@@ -89,10 +94,12 @@ from pydantic import (
 from ..core.errors import SpecError
 from ..core.landmarks import Landmark
 from ..core.verdict import Severity
-from ..signal.features import FEATURES, ROLES
+from ..signal.features import FEATURES
+from ..signal.roles import ROLES
 
 __all__ = [
     "EXERCISES_DIR",
+    "DEFAULT_CUES",
     "Mode",
     "View",
     "Phase",
@@ -108,6 +115,8 @@ __all__ = [
 ]
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
+#: The engine's own words (getting into view, counting, timing); an exercise's ``[cues]`` rewords them.
+DEFAULT_CUES: dict[str, str] = tomllib.loads((Path(__file__).resolve().parent / "cues.toml").read_text("utf-8"))
 MIN_REP_SPAN_DEG = 30.0
 
 
@@ -118,7 +127,7 @@ class Mode(str, Enum):
 
 class View(str, Enum):
     """Camera views, by how far the body is turned from facing the camera
-    (``features.view_of``): front < 30 deg, oblique 30-60 deg, side > 60 deg."""
+    (``geometry.view_of``): front < 30 deg, oblique 30-60 deg, side > 60 deg."""
 
     SIDE = "side"
     FRONT = "front"
@@ -384,6 +393,23 @@ class ExerciseSpec(_Model):
     position: list[PositionSpec] = []
     stretch: list[PositionSpec] = []
     rules: list[RuleSpec] = []
+    cues: dict[str, Annotated[str, Field(min_length=2)]] = {}
+
+    @field_validator("cues")
+    @classmethod
+    def _known_cues(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, text in v.items():
+            if key not in DEFAULT_CUES:
+                raise ValueError(f"unknown cue '{key}' (known: {', '.join(sorted(DEFAULT_CUES))})")
+            try:
+                used = _placeholders(text)
+            except ValueError as exc:  # an unmatched brace
+                raise ValueError(f"{key}: not a valid cue template ({exc})") from None
+            extra = used - _placeholders(DEFAULT_CUES[key])
+            if extra:
+                allowed = ", ".join(sorted(_placeholders(DEFAULT_CUES[key]))) or "none"
+                raise ValueError(f"{key}: unknown placeholder {{{sorted(extra)[0]}}} (allowed: {allowed})")
+        return v
 
     @field_validator("required_landmarks")
     @classmethod
@@ -428,10 +454,18 @@ class ExerciseSpec(_Model):
     def landmarks(self) -> tuple[Landmark, ...]:
         return tuple(Landmark[name] for name in self.required_landmarks)
 
+    def cue_text(self, key: str, **fields: object) -> str:
+        """What to say for one of the engine's own cues (``cues.toml``), in this exercise's words."""
+        return self.cues.get(key, DEFAULT_CUES[key]).format(**fields)
+
     @property
     def role(self) -> str | None:
         """The leg role whose anatomical side names the working side (None: both sides)."""
         return self.side_from if self.side_from in ROLES else None
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 def _format_error(path: str, err: dict) -> str:

@@ -21,12 +21,11 @@ Hold time runs only in the stretch, with no fault that defeats it
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from ..core.landmarks import Landmark
 from ..core.pose import Pose
 from ..core.verdict import ActiveFault, Cue, CueKind, FrameVerdict, JointState, Severity
-from ..signal.features import Features, compute_features, feature_joints, feature_vertex
+from ..signal.features import Features, feature_joints, feature_vertex
 from .cues import CueSelector
 from .holds import HoldTimer
 from .position import PositionCheck, PositionResult
@@ -36,7 +35,7 @@ from .setup_check import SetupCheck, SetupResult
 from .sides import SideTracker
 from .spec import ExerciseSpec, Mode
 
-__all__ = ["ExerciseTracker", "StillCheck", "check_still"]
+__all__ = ["ExerciseTracker"]
 
 _STATE_RANK = {JointState.OK: 0, JointState.UNKNOWN: 1, JointState.FAULT: 2}
 #: Out of the exercise position this long, the working side is detected afresh on the way back in
@@ -60,14 +59,6 @@ class ExerciseTracker:
         self.cues = CueSelector(min_show_s=min_cue_s)
         self._last_t_ms = 0
         self._out_since: int | None = None  # out of position since (None: in position)
-
-    def reset(self) -> None:
-        for part in (self.setup, self.position, self.stretch, self.sides, self.reps, self.hold, self.cues,
-                     *self.monitors):
-            if part is not None:
-                part.reset()
-        self._last_t_ms = 0
-        self._out_since = None
 
     def update(self, pose: Pose | None, features: Features, t_ms: int | None = None) -> FrameVerdict:
         """One frame. ``t_ms`` is needed only when ``pose`` is None and
@@ -127,8 +118,9 @@ class ExerciseTracker:
             hold_ended = self.hold.finished[-1] if len(self.hold.finished) > done else None
             events += hold_events
             holding = self.hold.holding
-            messages += [Cue(f"{self.spec.hold.target_s:g} s done{_on_side(e)}: well held", CueKind.EVENT,
-                             Severity.MINOR) for e in hold_events if e.startswith("target:")]
+            messages += [Cue(self.spec.cue_text("target_reached", target=f"{self.spec.hold.target_s:g}",
+                                                side=_on_side(e)), CueKind.EVENT, Severity.MINOR)
+                         for e in hold_events if e.startswith("target:")]
 
         if setup.cue is not None:
             ongoing = [setup.cue]
@@ -187,9 +179,10 @@ class ExerciseTracker:
             events.append(f"{event.kind}:{event.side}")
             if event.kind == "rep":
                 n = self.reps.reps[event.side]
-                messages.append(Cue(f"Rep {n}{_on_side(event.side)}", CueKind.EVENT, Severity.MINOR))
+                text = self.spec.cue_text("rep_counted", count=n, side=_on_side(event.side))
             else:
-                messages.append(Cue("Go a little deeper next time", CueKind.EVENT, Severity.MINOR))
+                text = self.spec.cue_text("partial_rep")
+            messages.append(Cue(text, CueKind.EVENT, Severity.MINOR))
         return self.reps.phase if self.reps.phase != "unknown" else "start"
 
     def _fault_cues(self, faults: tuple[ActiveFault, ...], results: list[RuleResult],
@@ -199,7 +192,7 @@ class ExerciseTracker:
             if result.active and result.state is JointState.UNKNOWN:
                 joints = feature_joints(monitor.rule.feature, features.roles)
                 hidden = _first_hidden(joints, pose)
-                cues.append(Cue(f"Can't see your {hidden}: keep it in view", CueKind.SETUP, Severity.MINOR))
+                cues.append(Cue(self.spec.cue_text("joint_hidden", joint=hidden), CueKind.SETUP, Severity.MINOR))
                 break
         return cues
 
@@ -232,72 +225,3 @@ def _first_hidden(joints: tuple[Landmark, ...], pose: Pose | None) -> str:
         return "legs"
     joint = joints[0] if pose is None else min(joints, key=lambda j: pose.visibility[j])
     return joint.name.lower().replace("_", " ")
-
-
-@dataclass(frozen=True)
-class StillCheck:
-    """One pose judged on its own (a photo): no settling, debounce, hysteresis or timing.
-
-    ``rules`` maps rule id -> "pass" | "fail" | "unknown" (not visible) |
-    "unchecked" (not judged from this camera view), for the rules that apply
-    in ``phase``; ``position`` maps each position condition (by its feature)
-    the same way, and ``position_cue`` is the first failing one's cue;
-    ``in_stretch`` says whether every stretch condition passes. ``hold_ok``
-    is True when setup passes, the pose is in position and in the stretch,
-    and every rule judged from this view passes.
-    """
-
-    setup_ok: bool
-    setup_cue: str | None
-    view: str
-    side: str
-    phase: str
-    rules: dict[str, str]
-    values: dict[str, float]
-    position: dict[str, str] = field(default_factory=dict)
-    position_cue: str | None = None
-    in_stretch: bool = True
-
-    @property
-    def position_ok(self) -> bool:
-        return all(state == "pass" for state in self.position.values())
-
-    @property
-    def hold_ok(self) -> bool:
-        return (self.setup_ok and self.position_ok and self.in_stretch
-                and all(state in ("pass", "unchecked") for state in self.rules.values()))
-
-
-def check_still(spec: ExerciseSpec, pose: Pose | None, features: Features | None = None) -> StillCheck:
-    """Judge a single pose against ``spec`` (setup, side, and each rule for the phase it shows)."""
-    features = features if features is not None else compute_features(pose)
-    view, cue = SetupCheck(spec).problem(pose, features)
-    side = SideTracker(spec).update(0, features)
-    if spec.reps is not None:
-        phase = RepCounter(spec.reps).phase_of(features.values[spec.reps.feature])
-    else:
-        phase = "hold"
-    rules: dict[str, str] = {}
-    values: dict[str, float] = {}
-    for rule in spec.rules:
-        if not rule.phase.covers(phase):
-            continue
-        value = features.values[rule.feature]
-        values[rule.id] = value
-        rules[rule.id] = ("unchecked" if not rule.judged_from(view) else "unknown" if not math.isfinite(value)
-                          else "pass" if rule.inside(value) else "fail")
-    states = PositionCheck.check(spec.position, features)
-    position = {_condition_name(spec, i): state for i, state in states.items()}
-    failing = [i for i, state in states.items() if state != "pass"]
-    position_cue = spec.position[failing[0]].cue if failing else None
-    in_stretch = all(state == "pass" for state in PositionCheck.check(spec.stretch, features).values())
-    return StillCheck(cue is None, cue.text if cue else None, view, side, phase, rules, values, position,
-                      position_cue, in_stretch)
-
-
-def _condition_name(spec: ExerciseSpec, i: int) -> str:
-    """A position condition's name in ``StillCheck.position``: its feature, or position[i] when
-    the feature is used by more than one condition."""
-    features = spec.position[i].features
-    unique = len(features) == 1 and sum(p.features == features for p in spec.position) == 1
-    return features[0] if unique else f"position[{i}]"

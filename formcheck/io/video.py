@@ -23,10 +23,12 @@ import numpy as np
 
 from ..core.errors import InputError, OutputError
 
-__all__ = ["Frame", "VideoInfo", "VideoReader", "VideoWriter", "MAX_INPUT_BYTES"]
+__all__ = ["Frame", "VideoInfo", "VideoReader", "VideoWriter", "MAX_INPUT_BYTES", "VIDEO_EXTENSIONS"]
 
 #: Larger inputs are refused up front: a review clip is minutes, not hours.
 MAX_INPUT_BYTES = 2 * 1024**3
+#: File name extensions offered for upload and looked for beside expected files (any container PyAV reads works).
+VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
 
 
 @dataclass(frozen=True, eq=False)

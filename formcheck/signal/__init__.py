@@ -1,1 +1,1 @@
-"""From raw landmarks to clean numbers: smoothing, and the named features (angles, ratios) rules are written in."""
+"""From raw landmarks to clean numbers: smoothing, geometry, leg roles, and the registry of named features (angles, ratios) rules are written in."""

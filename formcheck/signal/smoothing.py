@@ -1,9 +1,13 @@
 """Landmark smoothing: One Euro filter for live use, zero-phase low-pass offline.
 
 Live frames go through :class:`PoseSmoother` (causal, one frame at a time, a
-few microseconds per call). A whole recorded track goes through
-:func:`smooth_pose_track` (non-causal: it sees the future, so it has no lag).
-Thresholds downstream act on the smoothed values.
+few microseconds per call). A recorded video goes through
+:class:`LookaheadSmoother`, which holds each pose for about half a second and
+smooths the window around it with :func:`smooth_pose_track` (zero-phase: it
+sees the future, so it has no lag), in one pass with flat memory.
+:class:`VisibilityHysteresis` then keeps a joint whose visibility hovers at
+the threshold from flickering between seen and unseen. Thresholds downstream
+act on the smoothed values.
 """
 
 from __future__ import annotations
