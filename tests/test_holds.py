@@ -82,13 +82,6 @@ def test_per_side_totals_and_switch():
     assert [h.side for h in holds(timer)] == ["left", "right"]
 
 
-def test_reset():
-    timer = HoldTimer(SPEC)
-    run(timer, good(20))
-    timer.reset()
-    assert timer.totals_s == {} and holds(timer) == [] and not timer.holding
-
-
 def test_a_pass_shorter_than_the_minimum_is_not_a_hold():
     timer = HoldTimer(SPEC)  # min_hold_s defaults to 1 s
     events = run(timer, good(6) + [("left", True, False)] * 40 + good(16))

@@ -105,13 +105,6 @@ def test_decreasing_angle_per_side():
     assert c.reps == {"left": 1, "right": 2}
 
 
-def test_reset():
-    c = RepCounter(SQUAT)
-    count(c, trace((0, 0, 0.3), (0, 95, 1.0), (95, 0, 1.0)))
-    c.reset()
-    assert c.reps == {} and c.phase == "unknown"
-
-
 @pytest.mark.parametrize("fps", [5.0, 15.0, 60.0])
 def test_frame_rate_independent(fps):
     c = RepCounter(SQUAT)

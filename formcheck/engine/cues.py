@@ -20,9 +20,6 @@ class CueSelector:
             raise ValueError("min_show_s must be >= 0 and message_s > 0 (seconds)")
         self._min_show_ms = min_show_s * 1000.0
         self._message_ms = message_s * 1000.0
-        self.reset()
-
-    def reset(self) -> None:
         self.current: Cue | None = None
         self._since_ms = 0
         self._messages: dict[Cue, int] = {}  # one-off cue -> expiry time

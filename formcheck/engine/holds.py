@@ -37,9 +37,6 @@ class _Open:
 class HoldTimer:
     def __init__(self, spec: HoldSpec) -> None:
         self.spec = spec
-        self.reset()
-
-    def reset(self) -> None:
         self.finished: list[HoldRecord] = []
         self._open: _Open | None = None
         self.holding = False

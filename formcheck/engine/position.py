@@ -50,9 +50,6 @@ class PositionCondition:
         self._hyst = spec.hysteresis
         self._enter_ms = spec.enter_s * 1000.0
         self._exit_ms = spec.exit_s * 1000.0
-        self.reset()
-
-    def reset(self) -> None:
         self._state = Debounced(False)
         self._unknown_since: int | None = None
         self._history: deque[tuple[int, float]] = deque(maxlen=64)
@@ -106,11 +103,6 @@ class PositionCheck:
 
     def __init__(self, conditions: list[PositionSpec]) -> None:
         self.conditions = [PositionCondition(p) for p in conditions]
-        self.reset()
-
-    def reset(self) -> None:
-        for c in self.conditions:
-            c.reset()
         self.ok = not self.conditions
 
     def update(self, t_ms: int, features: Features) -> PositionResult:

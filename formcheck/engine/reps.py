@@ -69,9 +69,6 @@ class RepCounter:
         self._sign = 1.0 if spec.enter_deg > spec.exit_deg else -1.0
         self._enter = self._sign * spec.enter_deg
         self._exit = self._sign * spec.exit_deg
-        self.reset()
-
-    def reset(self) -> None:
         self.phase = "unknown"
         self.reps: dict[str, int] = {}
         self.partial_reps: dict[str, int] = {}

@@ -80,9 +80,6 @@ class SetupCheck:
         self.settle_ms = settle_s * 1000.0
         self.regain_ms = regain_s * 1000.0
         self.visibility_min = visibility_min
-        self.reset()
-
-    def reset(self) -> None:
         self.ok = False
         self._view = Debounced("unknown")
         self._good_since: int | None = None
