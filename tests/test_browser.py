@@ -340,11 +340,7 @@ def app_url(tmp_outside: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        _stop(proc)
         log.close()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(tmp_outside / "streamlit.log", ARTIFACTS / "browser-streamlit.log")
@@ -378,6 +374,14 @@ def _shot(page, name: str) -> Path:
     path = ARTIFACTS / f"browser-{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _wait_idle(page, timeout_s: float = 30.0) -> None:
@@ -597,3 +601,110 @@ def test_exercises_page(app_url: str, browser_context) -> None:
     assert all(spec.name in body for spec in specs)
     _shot(page, "exercises")
     page.close()
+
+
+# --- local-app defaults from .streamlit/config.toml -------------------------------------------------
+
+
+def test_no_deploy_button_or_developer_menu(app_url: str, browser_context) -> None:
+    """client.toolbarMode = "viewer": on the first page (Live) there is no Deploy button, and the
+    main menu holds only the viewer's items (no Rerun, Clear cache). Streamlit shows both on
+    localhost (the address the tests use) when the config file is missing."""
+    page = browser_context.new_page()
+    page.goto(app_url, wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Live").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0, "the Deploy button is shown"
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    page.locator("[data-testid='stMainMenuButton']").click(timeout=10_000)  # the viewer's menu
+    items = page.locator("[data-testid^='stMainMenuItem']")
+    items.first.wait_for(timeout=10_000)
+    labels = [text.strip() for text in items.all_inner_texts()]
+    _shot(page, "main-menu")
+    assert "Print" in labels, labels  # the menu did open
+    for developer_item in ("Rerun", "Auto rerun", "Clear cache", "Deploy"):
+        assert not any(label.startswith(developer_item) for label in labels), labels
+    for testid in ("rerun", "autoRerun", "clearCache"):
+        assert page.locator(f"[data-testid='stMainMenuItem-{testid}']").count() == 0, labels
+    page.close()
+
+
+def _strip_streamlit_env(home: Path) -> dict[str, str]:
+    """The environment without STREAMLIT_* settings, and a HOME without a ~/.streamlit/config.toml,
+    so that only the repository's .streamlit/config.toml decides."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    return dict(env, HOME=str(home), PYTHONUNBUFFERED="1")
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the TCP sockets listening on ``port`` (Linux /proc/net/tcp*)."""
+    import ipaddress
+
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address_hex, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address_hex)  # 32-bit words in host (little-endian) order
+            found.add(str(ipaddress.ip_address(b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4)))))
+    return found
+
+
+def test_server_listens_on_localhost_only(tmp_path: Path) -> None:
+    """`streamlit run streamlit_app.py` from the repository root, as in the README (plus headless and a
+    free port): loopback only, so no "Network URL" (server.address in .streamlit/config.toml)."""
+    import ipaddress
+
+    port = _free_port()
+    log_path = tmp_path / "streamlit.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+             "--server.headless", "true", "--server.port", str(port)],
+            cwd=REPO, env=_strip_streamlit_env(tmp_path), stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "URL:" not in log_path.read_text():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as r:
+                assert r.status == 200
+            listening = _listening_addresses(port)
+        finally:
+            _stop(proc)
+    out = log_path.read_text()
+    assert re.search(rf"^\s*URL: http://localhost:{port}$", out, re.MULTILINE), out  # not "Local URL"
+    assert "Network URL" not in out and "External URL" not in out, out
+    if Path("/proc/net/tcp").exists():
+        assert listening and all(ipaddress.ip_address(a).is_loopback for a in listening), listening
+
+
+def test_effective_streamlit_config(tmp_path: Path) -> None:
+    """`streamlit config show` in the repository root reports the local-app settings, set by
+    .streamlit/config.toml."""
+    import tomllib
+
+    out = subprocess.run(
+        [sys.executable, "-m", "streamlit", "config", "show"], cwd=REPO, env=_strip_streamlit_env(tmp_path),
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout
+    effective: dict[str, object] = {}
+    section = ""
+    for line in out.splitlines():
+        if re.fullmatch(r"\[[\w.]+\]", line.strip()):
+            section = line.strip()[1:-1]
+        elif re.match(r"\w+ = ", line):  # a value that was set (defaults are commented out)
+            effective.update({f"{section}.{k}": v for k, v in tomllib.loads(line).items()})
+    config_file = str(REPO / ".streamlit" / "config.toml")
+    assert config_file in out, "the repository's .streamlit/config.toml was not read"
+    assert effective.get("server.address") == "localhost", effective
+    assert effective.get("client.toolbarMode") == "viewer", effective
+    assert effective.get("browser.gatherUsageStats") is False, effective

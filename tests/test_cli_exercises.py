@@ -35,7 +35,7 @@ def test_check_invalid_file_one_line_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "formcheck", "exercises", "check", str(bad)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines() == [f"invalid: {bad}: rules[1].max_deg: must be <= 180"]
+    assert proc.stderr.strip().splitlines() == [f"formcheck: invalid: {bad}: rules[1].max_deg: must be <= 180"]
     assert "Traceback" not in proc.stderr
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -12,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.core.errors import InputError
+from formcheck.cli import build_parser
+from formcheck.core.errors import InputError, Interrupted
 from formcheck.dev.regress import (
+    MAX_EXPECTED_BYTES,
     ClipResult,
+    RegressionInterrupted,
     compare,
     find_clips,
     format_table,
@@ -421,3 +426,165 @@ def test_samples_copy_is_self_contained(tmp_path):
     for name in ("squat-good.mp4", "squat-good.expected.json"):
         shutil.copy(SAMPLES / name, tmp_path / name)
     assert [p[0].name for p in find_clips(tmp_path)] == ["squat-good.mp4"]
+
+
+# --------------------------------------------------------------------------- broken expected files, full reasons
+
+
+def _write_bad(kind: str, path: Path) -> None:
+    """An expected file that cannot be used, of the given kind."""
+    if kind == "not UTF-8 text":
+        path.write_bytes(b"\xff\xfe")
+    elif kind == "a folder":
+        path.mkdir()
+    elif kind == "a named pipe":
+        os.mkfifo(path)  # reading it would block the run forever
+    elif kind == "a device":
+        path.symlink_to("/dev/zero")  # reading it would never end
+    elif kind == "over the 1,000,000-byte limit":
+        path.write_text(" " * (MAX_EXPECTED_BYTES + 1))
+    elif kind == "line 1: Expecting":
+        path.write_text('{"exercise": ]')
+    elif kind == "nested too deeply":
+        path.write_text("[" * 100_000 + "]" * 100_000)  # RecursionError in json
+    elif kind == "Infinity is not a JSON value":
+        path.write_text('{"exercise": "squat", "reps": {"both": Infinity}}')
+    elif kind == "faults: must be a list":
+        path.write_text('{"exercise": "squat", "faults": 5}')
+
+
+@pytest.mark.parametrize("kind", ["not UTF-8 text", "a folder", "a named pipe", "a device", "over the 1,000,000-byte limit",
+                                  "line 1: Expecting", "nested too deeply", "Infinity is not a JSON value",
+                                  "faults: must be a list"])
+def test_a_broken_expected_file_is_its_clips_error_row(tmp_path, kind):
+    if kind == "a named pipe" and not hasattr(os, "mkfifo") or kind == "a device" and not Path("/dev/zero").exists():
+        pytest.skip("needs POSIX special files")
+    _write_bad(kind, tmp_path / "bad.expected.json")
+    (tmp_path / "bad.mp4").write_bytes(b"never analysed")
+    folder = _fake_folder(tmp_path, {"exercise": "squat", "reps": {"both": 2}})
+    good, bad = run_regression(folder, analyze=lambda *a: _report({"both": {"reps": 2}}))
+    assert (bad.name, bad.status, good.status) == ("bad.mp4", "FAIL", "ok")
+    assert bad.error.startswith(f"InputError: {tmp_path / 'bad.expected.json'}: ") and kind in bad.error
+
+
+def test_an_unreadable_expected_file_without_a_video_is_an_error_row_too(tmp_path):
+    """Whether it names a video cannot be known, so it is not "no video named bad" for the whole run."""
+    (tmp_path / "bad.expected.json").write_bytes(b"\xff\xfe")
+    [bad] = run_regression(tmp_path, analyze=lambda *a: pytest.fail("nothing to analyse"))
+    assert bad.name == "bad" and bad.status == "FAIL" and "not UTF-8 text" in bad.error
+
+
+def test_a_broken_expected_file_is_not_hidden_by_a_missing_video(tmp_path):
+    (tmp_path / "far.expected.json").write_text('{"exercise": "squat", "video": "far.mp4", "reps": {}}')
+    [far] = run_regression(tmp_path, analyze=lambda *a: pytest.fail("no video to analyse"))
+    assert far.status == "FAIL" and "reps: must be a table" in far.error
+
+
+def test_full_reasons_are_printed_under_the_compact_table(tmp_path):
+    exercise = "an_exercise_with_a_name_long_enough_to_be_cut_in_the_table"
+    folder = _fake_folder(tmp_path, {"exercise": exercise, "reps": {"both": 1}})
+    [result] = run_regression(folder, analyze=lambda *a: pytest.fail("unknown exercise: not analysed"))
+    assert exercise in result.error and len(result.error) > 70
+    table = format_table([result])
+    assert max(map(len, table.splitlines()[:3])) < len(result.error) + 20, "the table stays compact"
+    assert f"  a.mp4: ERROR {result.error}" in table.splitlines()
+    error = ET.fromstring(junit_xml([result])).find("testcase/error")
+    assert error.get("message") == error.text == result.error
+
+
+def test_cli_non_utf8_expected_file_is_an_error_row_not_a_traceback(tmp_path):
+    """The reported case: ``printf '\\xff\\xfe' > bad.expected.json`` (no model is loaded)."""
+    (tmp_path / "bad.expected.json").write_bytes(b"\xff\xfe")
+    run = _formcheck("regress", str(tmp_path))
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    reason = f"{tmp_path / 'bad.expected.json'}: not UTF-8 text (byte 0xff at offset 0); save it as UTF-8"
+    assert f"  bad: ERROR InputError: {reason}" in run.stdout.splitlines()
+
+
+# --------------------------------------------------------------------------- interruption
+
+
+def _regress_cli(folder: Path, *extra: str) -> int:
+    """``formcheck regress`` in this process (its analyzer patched by the caller)."""
+    args = build_parser().parse_args(["regress", str(folder), *extra])
+    return args.func(args)
+
+
+def _three_clips(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.mp4").write_bytes(b"not decoded: the analysis is faked")
+        (folder / f"{name}.expected.json").write_text(json.dumps({"exercise": "squat", "reps": {"both": 2}}))
+    return folder
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+@pytest.mark.parametrize("second_clip, code", [
+    (lambda: _raise(KeyboardInterrupt()), 130),
+    (lambda: _raise(Interrupted(signal.SIGTERM)), 143),
+    (lambda: {**_report({"both": {"reps": 1}}), "interrupted": True}, 130),  # the analysis kept a partial report
+])
+def test_an_interrupt_stops_the_run_with_a_partial_table(tmp_path, monkeypatch, capsys, second_clip, code):
+    folder = _three_clips(tmp_path / "clips")
+    seen = []
+
+    def analyze(video, spec, model):
+        seen.append(video.name)
+        return _report({"both": {"reps": 2}}) if len(seen) == 1 else second_clip()
+
+    monkeypatch.setattr("formcheck.dev.regress._video_analyzer", lambda out_dir: analyze)
+    junit = tmp_path / "regress.xml"
+    assert _regress_cli(folder, "--junit", str(junit)) == code
+    assert seen == ["a.mp4", "b.mp4"], "the run stops at the interruption"
+    out, err = capsys.readouterr()
+    rows = out.splitlines()
+    assert rows[2].startswith("a.mp4") and rows[2].endswith("ok") and "b.mp4" not in out
+    assert rows[-2:] == ["1/1 clips passed in 0.0 s", "interrupted: 2 of 3 clips not run"]
+    assert "  a.mp4: ok" in err and "formcheck: interrupted" in err
+    assert [c.get("name") for c in ET.parse(junit).getroot().findall("testcase")] == ["a.mp4"]
+
+
+def test_the_real_analyzer_raises_the_interruption_it_caught(tmp_path, monkeypatch):
+    """analyze_video keeps a partial report on Ctrl-C / SIGTERM; the run stops with that signal's code."""
+    from formcheck.session.offline import AnalysisResult
+
+    stop = Interrupted(signal.SIGTERM)
+    partial = AnalysisResult(report={**_report(), "interrupted": True}, interrupted_by=stop)
+    monkeypatch.setattr("formcheck.session.offline.analyze_video", lambda *a, **kw: partial)
+    folder = _fake_folder(tmp_path, {"exercise": "squat", "reps": {"both": 2}})
+    with pytest.raises(RegressionInterrupted) as raised:
+        run_regression(folder)
+    assert (raised.value.results, raised.value.not_run, raised.value.exit_code) == ([], 1, 143)
+    assert raised.value.__cause__ is stop
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SAMPLES / "squat-good.mp4").is_file(), reason="samples/ not generated")
+def test_ctrl_c_during_the_second_clip_end_to_end(tmp_path):
+    """The real command, the real model: SIGINT once the first clip's progress line is out."""
+    for copy in ("squat-good", "squat-good-2"):
+        shutil.copy(SAMPLES / "squat-good.mp4", tmp_path / f"{copy}.mp4")
+        shutil.copy(SAMPLES / "squat-good.expected.json", tmp_path / f"{copy}.expected.json")
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "regress", str(tmp_path)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        before = []
+        for line in proc.stderr:  # ends at EOF if the process dies first
+            before.append(line)
+            if line.startswith("  squat-good") and ": ok (" in line:
+                proc.send_signal(signal.SIGINT)
+                break
+        out, rest = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    err = "".join(before) + rest
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    first = before[-1].split(":")[0].strip()
+    rows = out.splitlines()
+    assert rows[2].startswith(first) and rows[2].endswith("ok") and len(rows) == 5, out
+    assert rows[-1] == "interrupted: 1 of 2 clips not run"

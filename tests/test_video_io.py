@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
+import threading
 
 import av
+import bad_inputs
 import numpy as np
 import pytest
 
@@ -18,26 +19,15 @@ def _write_clip(path, timestamps_ms, size=(64, 48), rotation=None, faststart=Fal
     ``noise`` fills the rest with random pixels so frame data, not the index, fills the file.
     """
     rng = np.random.default_rng(0)
-    options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", format="mp4", options=options) as container:
-        stream = container.add_stream("libx264", rate=30)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
-        if rotation is not None:
-            stream.set_display_rotation(rotation)
-        for t in timestamps_ms:
-            img = np.zeros((size[1], size[0], 3), np.uint8)
-            if noise:
-                img[:] = rng.integers(0, 200, img.shape, dtype=np.uint8)
-            img[:12, :12] = 255
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts, frame.time_base = t, Fraction(1, 1000)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+
+    def marked(width, height, i):
+        img = np.zeros((height, width, 3), np.uint8)
+        if noise:
+            img[:] = rng.integers(0, 200, img.shape, dtype=np.uint8)
+        img[:12, :12] = 255
+        return img
+    return bad_inputs.write_video(path, times_ms=timestamps_ms, size=size, rotation=rotation,
+                                  faststart=faststart, picture=marked)
 
 
 def test_variable_frame_rate_keeps_container_timestamps(tmp_path):
@@ -114,6 +104,61 @@ def test_writer_round_trip_is_h264_with_same_timestamps(tmp_path):
 def test_writer_into_missing_folder_is_output_error(tmp_path):
     with pytest.raises(OutputError, match="cannot write"):
         VideoWriter(tmp_path / "no" / "such" / "dir" / "x.mp4", 64, 48)
+
+
+class _FailingStream:
+    """The encoder's stream, failing as a full disk or a broken encoder does: on frame ``fail_at``
+    (None: at the final flush)."""
+
+    def __init__(self, stream, fail_at):
+        self._stream, self._fail_at, self._frames = stream, fail_at, 0
+
+    def encode(self, frame=None):
+        if frame is None and self._fail_at is None or frame is not None and self._frames == self._fail_at:
+            raise av.error.OSError(28, "No space left on device")
+        self._frames += frame is not None
+        return self._stream.encode(frame)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _within(seconds, call):
+    """Run ``call`` on a thread; what it raised, or fail if it hangs."""
+    outcome = {}
+
+    def target():
+        try:
+            call()
+        except Exception as exc:
+            outcome["error"] = exc
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "hung"
+    return outcome.get("error")
+
+
+@pytest.mark.parametrize("fail_at", [None, 0, 3])
+def test_writer_failure_is_an_output_error_never_a_hang(tmp_path, fail_at):
+    writer = VideoWriter(tmp_path / "x.mp4", 64, 48, queue_size=2)
+    writer._stream = _FailingStream(writer._stream, fail_at)
+    frame = np.zeros((48, 64, 3), np.uint8)
+
+    def write_all_then_close():
+        for t in range(0, 2000, 100):  # more frames than the queue holds after the encoder stopped
+            writer.write(frame, t)
+        writer.close()
+    error = _within(20, write_all_then_close)
+    assert isinstance(error, OutputError) and "No space left on device" in str(error)
+    assert writer.failure == "No space left on device"
+    assert _within(5, writer.close) is not None  # closing again still reports, still returns
+
+
+def test_clock_jumping_back_runs_on_from_the_frame_before(tmp_path):
+    reader = VideoReader(bad_inputs.write_spliced(tmp_path / "joined.ts"))
+    times = [frame.t_ms for frame in reader]
+    assert times == list(range(0, 3000, 100)) and reader.timestamp_jumps == 1
 
 
 @pytest.mark.parametrize("opencv_yuv", [True, False])

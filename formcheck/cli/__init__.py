@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+from typing import TextIO
 
 from .. import __version__
-from ..core.errors import ExitCode, FormcheckError
+from ..core.errors import ExitCode, FormcheckError, Interrupted, OutputError
+from ..io.model import show_native_logs
 
 COMMANDS = ("analyze", "live", "exercises", "regress")
 
@@ -21,9 +25,11 @@ EPILOG = """exit codes:
   0   success
   1   a check failed (regression mismatch, invalid exercise file)
   2   usage error
-  3   input error (missing / unreadable / not a video, no camera)
-  4   output error (output folder not writable)
-  130 interrupted
+  3   input error (missing / unreadable / not a video, damaged model, no camera)
+  4   output error (output folder not writable, disk full, another run writing it)
+  130 interrupted by Ctrl-C (results so far are written)
+  141 standard output closed early (e.g. piped into head)
+  143 stopped by SIGTERM (results so far are written, as for Ctrl-C)
 """
 
 
@@ -35,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="show MediaPipe's own log lines and the full traceback of an unexpected error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -47,17 +55,90 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _keep_native_logs_off_the_terminal() -> None:
+    """MediaPipe, TFLite and OpenCV log from C++ straight to file descriptor 2, at any time and from
+    any thread ("Input tensor memory is not aligned", camera probing). Python's own stderr (our
+    messages, the progress bar, a traceback) moves to a copy of the terminal, and descriptor 2
+    itself goes to /dev/null, so only formcheck's lines are seen."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = open(terminal, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+class _Stdout:
+    """Standard output that names itself when writing fails (a full disk or a closed pipe behind it)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._guard(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    def _guard(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output ({exc.strerror or exc})") from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
+    if args.verbose:
+        show_native_logs()
+    elif sys.stderr is sys.__stderr__:  # a process of its own, not a caller that redirected stderr
+        _keep_native_logs_off_the_terminal()
+    # SIGTERM stops a run the way Ctrl-C does: partial results written, then its own exit code.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stop)
+    real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except FormcheckError as exc:
-        print(f"formcheck: error: {exc}", file=sys.stderr)
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
+        return _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt as exc:
         print("formcheck: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return Interrupted.exit_code_of(exc)
+    except BrokenPipeError:
+        return ExitCode.BROKEN_PIPE
+    except Exception as exc:
+        if args.verbose:
+            raise
+        return _fail(f"unexpected error: {type(exc).__name__}: {exc} (run with --verbose for the details, "
+                     "and please report it)", ExitCode.SOFTWARE)
+    finally:
+        sys.stdout = real_stdout
+        _discard_unwritten(real_stdout)
+
+
+def _discard_unwritten(stream: TextIO) -> None:
+    """After a failed write, Python's own flush at exit would fail again, with a traceback."""
+    try:
+        stream.flush()
+    except OSError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"formcheck: error: {message}", file=sys.stderr)
+    return int(code)

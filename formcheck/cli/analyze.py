@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..core.errors import ExitCode
+from ..core.errors import ExitCode, Interrupted
 from ..io.model import ModelVariant
 from ..session.offline import analyze_video
 
@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(summary_text(report, out_dir))
-    if report.get("interrupted"):
+    if result.interrupted_by is not None:
         print(f"formcheck: interrupted; results so far are in {out_dir}", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return Interrupted.exit_code_of(result.interrupted_by)
     return ExitCode.OK
 
 
@@ -63,6 +63,9 @@ def summary_text(report: dict, out_dir: Path | None = None) -> str:
         lines.append("no person was found in this video: check that the whole body is in view and well lit")
     if report.get("truncated"):
         lines.append("the video ends early (truncated file): analysed what was readable")
+    if report.get("timestamp_jumps"):
+        lines.append(f"the video's clock jumps backwards {report['timestamp_jumps']} time(s) (a spliced or badly "
+                     "muxed file): times after a jump run on from the frame before it")
     for side, totals in report["sides"].items():
         lines.append(f"{side}: {totals['reps']} reps ({totals['partial_reps']} partial), "
                      f"{totals['hold_s']:.1f} s held with good form")

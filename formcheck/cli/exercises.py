@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             spec = load_exercise(args.file if args.file.endswith(".toml") or "/" in args.file else f"./{args.file}")
         except SpecError as exc:
-            print(f"invalid: {exc}", file=sys.stderr)
+            print(f"formcheck: invalid: {exc}", file=sys.stderr)
             return ExitCode.CHECK_FAILED
         print(f"ok: {args.file}: '{spec.id}' ({spec.mode.value}, {len(spec.position)} position conditions, "
               f"{len(spec.rules)} rules)")

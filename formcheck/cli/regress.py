@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 from ..core.errors import ExitCode, OutputError
-from ..dev.regress import ClipResult, format_table, junit_xml, run_regression
+from ..dev.regress import (
+    ClipResult,
+    RegressionInterrupted,
+    format_table,
+    junit_xml,
+    run_regression,
+)
 from ..io.model import ModelVariant
 
 HELP = "run every clip in a folder that has an expected-result file and compare (exit 1 on any mismatch)"
@@ -36,19 +42,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run, print the table and write the JUnit file; after Ctrl-C or SIGTERM, do both for
+    the clips finished so far and exit with the interruption's code (130 / 143)."""
     def progress(result: ClipResult) -> None:
         if not args.quiet:
             state = result.status
             print(f"  {result.name}: {state} ({result.elapsed_s:.1f} s)", file=sys.stderr, flush=True)
 
-    results = run_regression(args.directory, model=args.model, only=args.only,
-                             exercise_files=args.exercise_file, out_dir=args.out, video_dirs=args.videos,
-                             on_result=progress)
-    print(format_table(results))
+    try:
+        results = run_regression(args.directory, model=args.model, only=args.only,
+                                 exercise_files=args.exercise_file, out_dir=args.out, video_dirs=args.videos,
+                                 on_result=progress)
+        stop = None
+    except RegressionInterrupted as exc:
+        results, stop = exc.results, exc
+    print(format_table(results, not_run=stop.not_run if stop else None))
     if args.junit is not None:
-        try:
-            args.junit.parent.mkdir(parents=True, exist_ok=True)
-            args.junit.write_text(junit_xml(results))
-        except OSError as exc:
-            raise OutputError(f"{args.junit}: cannot write ({exc.strerror or exc})") from None
+        _write_junit(args.junit, results)
+    if stop is not None:
+        print("formcheck: interrupted", file=sys.stderr)
+        return int(stop.exit_code)
     return int(ExitCode.OK if all(r.ok for r in results) else ExitCode.CHECK_FAILED)
+
+
+def _write_junit(path: Path, results: list[ClipResult]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(junit_xml(results))
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None

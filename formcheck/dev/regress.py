@@ -30,17 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..core.errors import FormcheckError, InputError
+from ..core.errors import ExitCode, FormcheckError, InputError, Interrupted
+from ..core.files import read_small_text
 from ..engine.spec import ExerciseSpec, load_exercise
 from ..io.video import VIDEO_EXTENSIONS
 
 __all__ = [
-    "EXPECTED_SUFFIX", "Expected", "ExpectedFault", "Check", "ClipResult",
-    "load_expected", "parse_expected", "compare", "find_clips", "run_regression", "format_table", "summary_line",
-    "junit_xml",
+    "EXPECTED_SUFFIX", "MAX_EXPECTED_BYTES", "Expected", "ExpectedFault", "Check", "ClipResult",
+    "RegressionInterrupted", "load_expected", "parse_expected", "compare", "find_clips", "run_regression",
+    "format_table", "summary_line", "junit_xml",
 ]
 
 EXPECTED_SUFFIX = ".expected.json"
+MAX_EXPECTED_BYTES = 1_000_000  # real expected files are a few hundred bytes: anything this big is a mistake
 DEFAULT_HOLD_TOLERANCE_S = 0.5
 DEFAULT_ONSET_TOLERANCE_S = 0.5
 _KEYS = {"exercise", "video", "reps", "partial_reps", "hold_s", "hold_tolerance_s", "holds", "faults",
@@ -94,6 +96,14 @@ def _positive(data: dict, key: str, default: float, where: str) -> float:
     return float(value)
 
 
+def _list(data: dict, key: str, where: str) -> list:
+    """``data[key]`` (default empty), refused unless a list: iterating a number would be a TypeError traceback."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise _fail(where, f"{key}: must be a list of tables")
+    return value
+
+
 def parse_expected(data: Any, where: str = "<expected>") -> Expected:
     """Validate an expected-result mapping; errors name the file and the key."""
     if not isinstance(data, dict):
@@ -107,7 +117,7 @@ def parse_expected(data: Any, where: str = "<expected>") -> Expected:
     if not any(k in data for k in ("reps", "hold_s", "faults")):
         raise _fail(where, "nothing to check: give at least one of reps, hold_s, faults")
     faults = []
-    for i, f in enumerate(data.get("faults", [])):
+    for i, f in enumerate(_list(data, "faults", where)):
         key = f"faults[{i}]"
         if not isinstance(f, dict):
             raise _fail(where, f"{key}: must be a table with rule and onset_s")
@@ -127,7 +137,7 @@ def parse_expected(data: Any, where: str = "<expected>") -> Expected:
     if not isinstance(allowed, list) or not all(isinstance(r, str) for r in allowed):
         raise _fail(where, "allowed_rules: must be a list of rule ids")
     holds = []
-    for i, h in enumerate(data.get("holds", [])):
+    for i, h in enumerate(_list(data, "holds", where)):
         key = f"holds[{i}]"
         if not isinstance(h, dict) or set(h) != _HOLD_KEYS:
             raise _fail(where, f"{key}: must be a table with exactly side, start_s and end_s")
@@ -154,14 +164,27 @@ def parse_expected(data: Any, where: str = "<expected>") -> Expected:
 
 
 def load_expected(path: str | Path) -> Expected:
+    """Read and validate an expected file; whatever is wrong with it is an InputError naming it."""
     path = Path(path)
+    return parse_expected(_read_json(path), str(path))
+
+
+def _no_constant(name: str) -> None:
+    """json's parse_constant hook: NaN and Infinity are not JSON (and int(inf) would crash a check)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value in an expected file (InputError naming the file for anything wrong with it)."""
+    text = read_small_text(path, max_bytes=MAX_EXPECTED_BYTES)
     try:
-        data = json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    return parse_expected(data, str(path))
+    except ValueError as exc:  # NaN / Infinity, an integer too long to convert
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
 
 
 # --------------------------------------------------------------------------- comparison
@@ -300,32 +323,36 @@ def find_clips(directory: str | Path, video_dirs: Iterable[str | Path] = ()) -> 
     outside the repository) finds it beside itself or in ``video_dirs``; when it is in
     none of them the pair names it beside the expected file and the clip is skipped.
     Otherwise the video has the expected file's stem and must be beside it: a missing
-    one is an error (a typo would otherwise silently drop a check)."""
+    one is an error (a typo would otherwise silently drop a check). An expected file that
+    cannot be read is paired with its stem's video, or the bare stem when there is none:
+    whether it names a video is unknown, and its clip's error row says what is wrong."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: not a folder")
-    pairs = []
-    for expected in sorted(directory.glob(f"*{EXPECTED_SUFFIX}")):
+    dirs = (directory, *map(Path, video_dirs))
+    return [(_video_for(expected, dirs), expected) for expected in sorted(directory.glob(f"*{EXPECTED_SUFFIX}"))]
+
+
+def _video_for(expected: Path, dirs: tuple[Path, ...]) -> Path:
+    """The video of one expected file (``find_clips``); ``dirs[0]`` is the expected file's folder."""
+    stem = expected.name[: -len(EXPECTED_SUFFIX)]
+    videos = [dirs[0] / f"{stem}.{ext}" for ext in VIDEO_EXTENSIONS if (dirs[0] / f"{stem}.{ext}").is_file()]
+    try:
         named = _named_video(expected)
-        if named is not None:
-            found = [d / named for d in (directory, *map(Path, video_dirs)) if (d / named).is_file()]
-            pairs.append((found[0] if found else directory / named, expected))
-            continue
-        stem = expected.name[: -len(EXPECTED_SUFFIX)]
-        videos = [directory / f"{stem}.{ext}" for ext in VIDEO_EXTENSIONS if (directory / f"{stem}.{ext}").is_file()]
-        if not videos:
-            raise InputError(f"{expected}: no video named {stem}.{{{','.join(VIDEO_EXTENSIONS)}}} beside it")
-        pairs.append((videos[0], expected))
-    return pairs
+    except InputError:
+        return videos[0] if videos else dirs[0] / stem
+    if named is not None:
+        found = [d / named for d in dirs if (d / named).is_file()]
+        return found[0] if found else dirs[0] / named
+    if not videos:
+        raise InputError(f"{expected}: no video named {stem}.{{{','.join(VIDEO_EXTENSIONS)}}} beside it")
+    return videos[0]
 
 
 def _named_video(expected: Path) -> str | None:
-    """The file name in the expected file's ``video`` key (None when absent or unreadable:
-    the file's own errors are reported when the clip runs)."""
-    try:
-        video = json.loads(expected.read_text(encoding="utf-8")).get("video")
-    except (OSError, ValueError, AttributeError):
-        return None
+    """The file name in the expected file's ``video`` key (None when absent)."""
+    data = _read_json(expected)
+    video = data.get("video") if isinstance(data, dict) else None
     return Path(video).name if isinstance(video, str) and video else None
 
 
@@ -343,14 +370,31 @@ def resolve_spec(exercise: str, expected_path: Path, overrides: dict[str, Exerci
 Analyze = Callable[[Path, ExerciseSpec, str], dict]
 
 
+class RegressionInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run: the clips finished before it, and how many were not run
+    (the one being analysed included). A KeyboardInterrupt, so a caller that does not look
+    for it stops as on any Ctrl-C; ``exit_code`` is the interruption's (130, or 143 for SIGTERM)."""
+
+    def __init__(self, results: list[ClipResult], not_run: int, exit_code: ExitCode) -> None:
+        super().__init__(f"interrupted: {not_run} of {len(results) + not_run} clips not run")
+        self.results = results
+        self.not_run = not_run
+        self.exit_code = exit_code
+
+
 def _video_analyzer(out_dir: Path | None) -> Analyze:
     """Analyse with the real pipeline; with ``out_dir``, keep each clip's report, timeline
-    and landmarks in ``out_dir/<clip>/`` (to see why a clip failed)."""
+    and landmarks in ``out_dir/<clip>/`` (to see why a clip failed). The analysis catches
+    Ctrl-C / SIGTERM to keep a partial report; it is raised again here so the run stops
+    with that signal's exit code."""
     from ..session.offline import analyze_video
 
     def analyze(path: Path, spec: ExerciseSpec, model: str) -> dict:
         out = out_dir / path.stem if out_dir is not None else None
-        return analyze_video(path, exercise=spec, model=model, out_dir=out, write_video=False).report
+        result = analyze_video(path, exercise=spec, model=model, out_dir=out, write_video=False)
+        if result.interrupted_by is not None:
+            raise result.interrupted_by
+        return result.report
 
     return analyze
 
@@ -367,36 +411,48 @@ def run_regression(directory: str | Path, *, model: str = "full", only: str | No
     report.json, timeline.csv and landmarks.jsonl in ``out_dir/<clip>/``.
     ``video_dirs`` are searched for videos that expected files name (``find_clips``).
     ``analyze(video, spec, model) -> report dict`` replaces the real pipeline (tests).
+
+    Ctrl-C (or SIGTERM) stops the run: ``RegressionInterrupted`` carries the clips finished so far.
     """
     overrides = {spec.id: spec for spec in (load_exercise(Path(p)) for p in exercise_files)}
     analyze = analyze or _video_analyzer(Path(out_dir) if out_dir is not None else None)
-    results = []
+    results: list[ClipResult] = []
     pairs = [p for p in find_clips(directory, video_dirs) if only is None or fnmatch.fnmatchcase(p[0].stem, only)]
     if not pairs:
         raise InputError(f"{directory}: no clips with a {EXPECTED_SUFFIX} file"
                          + (f" matching '{only}'" if only else ""))
-    for video, expected_path in pairs:
-        result = ClipResult(video, expected_path)
-        if video.is_file():
+    try:
+        for video, expected_path in pairs:
+            result = ClipResult(video, expected_path)
             _run_clip(result, analyze, model, overrides)
-        else:
-            result.skipped = f"video {video.name} not found beside the expected file or in the video folders"
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    except KeyboardInterrupt as exc:
+        raise RegressionInterrupted(results, len(pairs) - len(results), Interrupted.exit_code_of(exc)) from exc
     return results
 
 
 def _run_clip(result: ClipResult, analyze: Analyze, model: str, overrides: dict[str, ExerciseSpec]) -> None:
-    """Analyse one clip and compare it, filling ``result``; an unusable clip is an error row."""
+    """Load the clip's expected file, analyse the clip and compare, filling ``result``.
+
+    An unusable clip (broken expected file, unknown exercise, bad video) is an error row, so
+    it does not hide the others' results; the expected file is loaded even when the video is
+    missing, so a broken one is never hidden behind a SKIP. An interruption is not a clip
+    failure: it propagates, including one the analysis caught to return a partial report."""
     t0 = time.perf_counter()
     try:
         expected = load_expected(result.expected_path)
         result.known_failure = expected.known_failure
-        spec = resolve_spec(expected.exercise, result.expected_path, overrides)
-        result.report = analyze(result.clip, spec, model)
-        result.checks = compare(expected, result.report, spec)
-    except FormcheckError as exc:  # one unusable clip must not hide the others' results
+        if result.clip.is_file():
+            spec = resolve_spec(expected.exercise, result.expected_path, overrides)
+            result.report = analyze(result.clip, spec, model)
+            if result.report.get("interrupted"):  # an injected analyzer's partial report (the real one raises)
+                raise KeyboardInterrupt(f"{result.name}: analysis interrupted")
+            result.checks = compare(expected, result.report, spec)
+        else:
+            result.skipped = f"video {result.clip.name} not found beside the expected file or in the video folders"
+    except FormcheckError as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     result.elapsed_s = time.perf_counter() - t0
 
@@ -439,9 +495,10 @@ def summary_line(results: list[ClipResult]) -> str:
     return ", ".join(parts) + f" in {total_s:.1f} s"
 
 
-def format_table(results: list[ClipResult]) -> str:
-    """A plain-text table: clip, expected, got, pass; failing checks listed under their clip
-    (known failures' checks too, marked XFAIL)."""
+def format_table(results: list[ClipResult], not_run: int | None = None) -> str:
+    """A plain-text table: clip, expected, got, pass. Its cells are cut to keep it readable, so
+    every error's full reason and every failing check (known failures' too, marked XFAIL) is
+    listed under it. ``not_run``: the run was interrupted with that many clips not run."""
     rows = [("clip", "expected", "got", "pass")]
     for r in results:
         if r.error:
@@ -460,11 +517,15 @@ def format_table(results: list[ClipResult]) -> str:
         if k == 0:
             lines.append("  ".join("-" * w for w in widths) + "  ----")
     for r in results:
+        if r.error:
+            lines.append(f"  {r.name}: ERROR {r.error}")
         mark = " (XFAIL)" if r.status == "XFAIL" else ""
         for c in r.checks:
             if not c.ok:
                 lines.append(f"  {r.name}{mark}: {c.name}: expected {c.expected}, got {c.got}")
     lines.append(summary_line(results))
+    if not_run is not None:
+        lines.append(f"interrupted: {not_run} of {len(results) + not_run} clips not run")
     return "\n".join(lines)
 
 

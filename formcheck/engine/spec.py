@@ -92,6 +92,7 @@ from pydantic import (
 )
 
 from ..core.errors import SpecError
+from ..core.files import read_small_text
 from ..core.landmarks import Landmark
 from ..core.verdict import Severity
 from ..signal.features import FEATURES
@@ -115,6 +116,8 @@ __all__ = [
 ]
 
 EXERCISES_DIR = Path(__file__).resolve().parent / "exercises"
+#: The bundled files are 2-6 KB; anything this size is not an exercise file.
+MAX_EXERCISE_FILE_BYTES = 256 * 1024
 #: The engine's own words (getting into view, counting, timing); an exercise's ``[cues]`` rewords them.
 DEFAULT_CUES: dict[str, str] = tomllib.loads((Path(__file__).resolve().parent / "cues.toml").read_text("utf-8"))
 MIN_REP_SPAN_DEG = 30.0
@@ -171,7 +174,7 @@ _DEG_LIMIT = 180.0
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class _RangeSpec(_Model):
@@ -490,6 +493,10 @@ def _format_error(path: str, err: dict) -> str:
     return f"{path}: {loc}: {msg}" if loc else f"{path}: {msg}"
 
 
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
 def _display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(EXERCISES_DIR.parent))
@@ -505,19 +512,18 @@ def load_exercise(id_or_path: str | Path) -> ExerciseSpec:
     text = str(id_or_path)
     if isinstance(id_or_path, Path) or text.endswith(".toml") or "/" in text:
         path = Path(id_or_path)
-    else:
+    elif text in exercise_ids():
         path = EXERCISES_DIR / f"{text}.toml"
-        if not path.is_file():
-            raise SpecError(f"unknown exercise '{text}' (known: {', '.join(exercise_ids())})")
+    else:
+        raise SpecError(f"unknown exercise '{_shorten(text)}' (known: {', '.join(exercise_ids())})")
     shown = _display_path(path)
+    source = read_small_text(path, max_bytes=MAX_EXERCISE_FILE_BYTES, shown=shown, error=SpecError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{shown}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{shown}: cannot read: {exc}") from None
+        data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{shown}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{shown}: not valid TOML: tables or arrays nested too deeply") from None
     try:
         spec = ExerciseSpec.model_validate(data)
     except ValidationError as exc:

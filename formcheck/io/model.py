@@ -20,7 +20,7 @@ from ..core.errors import InputError
 from ..core.pose import Pose
 from .person import PersonTracker
 
-__all__ = ["ModelVariant", "PoseEstimator", "ModelMissingError", "model_path", "MODELS_DIR"]
+__all__ = ["ModelVariant", "PoseEstimator", "ModelMissingError", "model_path", "show_native_logs", "MODELS_DIR"]
 
 #: Bundles ship as package data beside this module (built by ``models/build_models.py``);
 #: FORMCHECK_MODELS_DIR overrides it.
@@ -60,14 +60,27 @@ def _to_pose(image_lms: list, world_lms: list, t_ms: int, image_size: tuple[int,
     return Pose(t_ms=t_ms, image_size=image_size, xy_px=xy, visibility=visibility, world_m=world)
 
 
+#: Set by :func:`show_native_logs` (``--verbose``): let MediaPipe's own log lines through.
+_native_logs_shown = False
+
+
+def show_native_logs(shown: bool = True) -> None:
+    """Let MediaPipe's and TFLite's C++ log lines reach the terminal (for diagnosing the model)."""
+    global _native_logs_shown
+    _native_logs_shown = shown
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
-    """Mute the C++ log lines MediaPipe and TFLite print while starting up.
+    """Mute the C++ log lines MediaPipe and TFLite print while starting up and shutting down.
 
     They are harmless ("Created TensorFlow Lite XNNPACK delegate", feedback
-    manager warnings) but go straight to file descriptor 2, bypassing Python,
-    and would bury formcheck's own one-line messages.
+    manager warnings, "DestroyAccelerator") but go straight to file descriptor
+    2, bypassing Python, and would bury formcheck's own one-line messages.
     """
+    if _native_logs_shown:
+        yield
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -101,8 +114,12 @@ class _Landmarker:
             min_pose_presence_confidence=confidence.presence,
             min_tracking_confidence=confidence.tracking,
         )
-        with _native_stderr_silenced():
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        try:
+            with _native_stderr_silenced():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise InputError(f"{model_file}: the model file is damaged ({_first_line(exc)}); rebuild it with: "
+                             f"python models/build_models.py") from None
         self._warmed_up = False
 
     def detect(self, rgb: np.ndarray, t_ms: int) -> list[Pose]:
@@ -121,7 +138,13 @@ class _Landmarker:
                 for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks)]
 
     def close(self) -> None:
-        self._landmarker.close()
+        with _native_stderr_silenced():
+            self._landmarker.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 class PoseEstimator:

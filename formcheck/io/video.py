@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from ..core.errors import InputError, OutputError
+from ..core.files import regular_file_size
 
 __all__ = ["Frame", "VideoInfo", "VideoReader", "VideoWriter", "MAX_INPUT_BYTES", "VIDEO_EXTENSIONS"]
 
@@ -29,6 +30,8 @@ __all__ = ["Frame", "VideoInfo", "VideoReader", "VideoWriter", "MAX_INPUT_BYTES"
 MAX_INPUT_BYTES = 2 * 1024**3
 #: File name extensions offered for upload and looked for beside expected files (any container PyAV reads works).
 VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm")
+#: The pose model cannot find a person in a smaller picture, and the overlay has no room to draw.
+MIN_SIDE_PX = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,16 +54,12 @@ class VideoInfo:
 class VideoReader:
     """Iterate a video file's frames as RGB with container timestamps.
 
-    After iteration, ``frames_read`` and ``truncated`` say how it went.
+    After iteration, ``frames_read``, ``truncated`` and ``timestamp_jumps`` say how it went.
     """
 
     def __init__(self, path: str | Path, *, max_bytes: int = MAX_INPUT_BYTES) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise InputError(f"{self.path}: no such file")
-        if not self.path.is_file():
-            raise InputError(f"{self.path}: not a file")
-        size = self.path.stat().st_size
+        size = regular_file_size(self.path)
         if size == 0:
             raise InputError(f"{self.path}: the file is empty (0 bytes)")
         if size > max_bytes:
@@ -78,6 +77,7 @@ class VideoReader:
         self._stream.thread_type = "AUTO"
         self.frames_read = 0
         self.truncated = False
+        self.timestamp_jumps = 0
         # The display rotation rides on decoded frames, so peek at the first one.
         self._frames = self._decode()
         self._first = next(self._frames, None)
@@ -85,6 +85,10 @@ class VideoReader:
             self.close()
             raise InputError(f"{self.path}: no decodable video frames")
         self.info = self._probe_info(self._first)
+        if min(self.info.width, self.info.height) < MIN_SIDE_PX:
+            self.close()
+            raise InputError(f"{self.path}: the video is {self.info.width}x{self.info.height} pixels, too small "
+                             f"to see a person in (at least {MIN_SIDE_PX} on each side)")
 
     def _probe_info(self, first: av.VideoFrame) -> VideoInfo:
         stream = self._stream
@@ -110,6 +114,7 @@ class VideoReader:
             raise RuntimeError("a VideoReader can be iterated once")
         start_s: float | None = None
         last_t_ms = -1
+        frame_ms = max(1, round(1000 / self.info.fps))
         frames = itertools.chain([self._first], self._frames)
         self._first = None
         try:
@@ -117,7 +122,16 @@ class VideoReader:
                 t_s = av_frame.time if av_frame.time is not None else self.frames_read / self.info.fps
                 if start_s is None:
                     start_s = t_s
-                t_ms = max(int(round((t_s - start_s) * 1000)), last_t_ms + 1)
+                t_ms = int(round((t_s - start_s) * 1000))
+                if t_ms <= last_t_ms - frame_ms:
+                    # The clock jumped back (spliced or badly muxed file): carry on one frame step
+                    # later instead of squeezing what follows into a few milliseconds.
+                    start_s -= (last_t_ms + frame_ms - t_ms) / 1000
+                    t_ms = last_t_ms + frame_ms
+                    self.timestamp_jumps += 1
+                elif t_ms > last_t_ms >= 0:
+                    frame_ms = t_ms - last_t_ms  # the file's own step, which the declared rate may not be
+                t_ms = max(t_ms, last_t_ms + 1)
                 last_t_ms = t_ms
                 rgb = _rotate(av_frame.to_ndarray(format="rgb24"), self.info.rotation_deg)
                 yield Frame(rgb=rgb, t_ms=t_ms, index=self.frames_read)
@@ -201,9 +215,17 @@ class VideoWriter:
         self._thread.start()
 
     def write(self, rgb: np.ndarray, t_ms: int) -> None:
-        if self._error is not None:
-            raise OutputError(f"{self.path}: encoding failed ({self._error})")
-        self._queue.put((rgb, t_ms))
+        self._hand_over((rgb, t_ms))
+
+    def _hand_over(self, item: tuple[np.ndarray, int] | None) -> None:
+        """Queue an item for the encoder, unless the encoder has stopped (then nobody would take it)."""
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        self._raise_error()
 
     def _run(self) -> None:
         try:
@@ -224,17 +246,28 @@ class VideoWriter:
                 self._container.mux(packet)
         except BaseException as exc:  # reported to the producer on its next write or close
             self._error = exc
-            while self._queue.get() is not None:
-                pass
+
+    @property
+    def failure(self) -> str | None:
+        """Why encoding failed (e.g. "No space left on device"), or None."""
+        return None if self._error is None else _reason(self._error)
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise OutputError(f"{self.path}: encoding failed ({self.failure})")
 
     def close(self) -> None:
         """Flush and finish the file; always closes, even after an encoding error."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        self._container.close()
-        if self._error is not None:
-            raise OutputError(f"{self.path}: encoding failed ({self._error})")
+        try:
+            if self._thread.is_alive():
+                self._hand_over(None)
+                self._thread.join()
+        finally:
+            try:
+                self._container.close()
+            except (av.error.FFmpegError, OSError) as exc:
+                self._error = self._error or exc
+        self._raise_error()
 
     def __enter__(self) -> VideoWriter:
         return self

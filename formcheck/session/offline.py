@@ -11,6 +11,7 @@ thread run alongside the model, and keeps memory flat whatever the length.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..engine.pipeline import FrameAnalysis, FramePipeline, iter_pose_track
 from ..engine.spec import ExerciseSpec, resolve_exercise
 from ..io.model import ModelVariant, PoseEstimator
 from ..io.video import VideoReader, VideoWriter
+from ..outputs.folder import OutputFolder
 from ..outputs.overlay import Hud, draw_overlay
 from ..outputs.report import ReportBuilder, TimelineWriter, write_json
 from ..signal.features import compute_features
@@ -47,46 +49,72 @@ class AnalysisResult:
     timeline_path: Path | None = None
     landmarks_path: Path | None = None
     video_path: Path | None = None
+    interrupted_by: KeyboardInterrupt | None = None  # Ctrl-C or SIGTERM (see core.errors.Interrupted)
 
 
-def prepare_out_dir(out_dir: Path) -> Path:
-    """Create and probe the output folder before any slow work starts."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".formcheck-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the output folder ({exc.strerror or exc})") from None
-    return out_dir
+#: Every file an analysis writes, the report (which vouches for the rest) last.
+OUTPUT_FILES = {"timeline": "timeline.csv", "landmarks": "landmarks.jsonl", "video": "annotated.mp4",
+                "report": "report.json"}
 
 
 class _Outputs:
-    """Files open during an analysis; closed (and thus kept) whatever happens."""
+    """The files an analysis writes while it runs, in its output folder's staging area."""
 
-    def __init__(self, out_dir: Path, feature_names: list[str], video_size: tuple[int, int] | None,
+    def __init__(self, folder: OutputFolder, feature_names: list[str], video_size: tuple[int, int] | None,
                  fps: float) -> None:
-        self.paths = {name: out_dir / file for name, file in
-                      (("report", "report.json"), ("timeline", "timeline.csv"), ("landmarks", "landmarks.jsonl"))}
-        self._timeline_file = open(self.paths["timeline"], "w", newline="")
+        self.folder = folder
+        self.written = ["timeline", "landmarks"] + (["video"] if video_size is not None else [])
+        try:
+            self._timeline_file = open(folder.staged(OUTPUT_FILES["timeline"]), "w", newline="")
+            self._landmarks_file = open(folder.staged(OUTPUT_FILES["landmarks"]), "w")
+        except OSError as exc:
+            raise self._error(exc) from None
         self.timeline = TimelineWriter(self._timeline_file, feature_names)
-        self._landmarks_file = open(self.paths["landmarks"], "w")
         self.video: VideoWriter | None = None
         if video_size is not None:
-            self.paths["video"] = out_dir / "annotated.mp4"
-            self.video = VideoWriter(self.paths["video"], *video_size, fps=fps)
+            self.video = VideoWriter(folder.staged(OUTPUT_FILES["video"]), *video_size, fps=fps)
+
+    def _error(self, why: OSError | str | None) -> OutputError:
+        if isinstance(why, OSError):
+            why = why.strerror or str(why)
+        return OutputError(f"{self.folder.path}: cannot write the results ({why}); "
+                           "anything already there was left as it was")
 
     def add(self, frame: FrameAnalysis, annotated: np.ndarray | None) -> None:
-        self.timeline.add(frame.verdict, frame.features)
-        self._landmarks_file.write(json.dumps(_landmarks_record(frame.t_ms, frame.raw_pose)) + "\n")
+        try:
+            self.timeline.add(frame.verdict, frame.features)
+            self._landmarks_file.write(json.dumps(_landmarks_record(frame.t_ms, frame.raw_pose)) + "\n")
+        except OSError as exc:
+            raise self._error(exc) from None
         if self.video is not None and annotated is not None:
-            self.video.write(annotated, frame.t_ms)
+            try:
+                self.video.write(annotated, frame.t_ms)
+            except OutputError:
+                raise self._error(self.video.failure) from None
+
+    def finish(self, report: dict[str, Any]) -> None:
+        """Close every file, write the report and move it all into the output folder."""
+        self.close()
+        report["outputs"] = {key: OUTPUT_FILES[key] for key in (*self.written, "report")}
+        try:
+            write_json(self.folder.staged(OUTPUT_FILES["report"]), report)
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.folder.commit()
 
     def close(self) -> None:
-        self._timeline_file.close()
-        self._landmarks_file.close()
-        if self.video is not None:
-            self.video.close()
+        try:
+            self._timeline_file.close()
+            self._landmarks_file.close()
+        except OSError as exc:
+            raise self._error(exc) from None
+        finally:
+            if self.video is not None:
+                video, self.video = self.video, None
+                try:
+                    video.close()
+                except OutputError:
+                    raise self._error(video.failure) from None
 
 
 def annotated_size(width: int, height: int, max_side_px: int = ANNOTATED_MAX_SIDE_PX) -> tuple[int, int]:
@@ -133,61 +161,60 @@ def analyze_video(
     side: str = "auto",
 ) -> AnalysisResult:
     """Analyse a video file; with ``out_dir``, write report.json, timeline.csv,
-    landmarks.jsonl and (``write_video``) annotated.mp4 there.
+    landmarks.jsonl and (``write_video``) annotated.mp4 there (see :class:`OutputFolder`).
 
     A truncated video is analysed as far as it is readable and flagged in the
-    report; Ctrl-C stops early but still writes everything analysed so far
-    (``report["interrupted"]`` is then true). ``side`` ("left"/"right")
-    fixes the working side of a one-sided exercise instead of detecting it.
+    report; Ctrl-C or SIGTERM stops early but still writes everything analysed
+    so far (``report["interrupted"]`` is then true, ``interrupted_by`` says
+    which). ``side`` ("left"/"right") fixes the working side of a one-sided
+    exercise instead of detecting it.
     """
     spec = resolve_exercise(exercise)
     model = ModelVariant(model)
-    out = prepare_out_dir(Path(out_dir)) if out_dir is not None else None
-    reader = VideoReader(path)
-    info = reader.info
-    pipeline = FramePipeline(spec, side)
-    builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
-    hud = Hud.for_exercise(spec)
-    video_size = annotated_size(info.width, info.height)
-    estimator = PoseEstimator(model)  # before any output file: a missing model leaves nothing behind
-    outputs = None
-    if out is not None:
-        outputs = _Outputs(out, sorted(compute_features(None).values), video_size if write_video else None, info.fps)
-    interrupted = False
-    try:
-        for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
-                                                       keep_pixels=outputs is not None and write_video)):
-            builder.add(frame.verdict)
-            if outputs is not None:
-                annotated = None
-                if rgb is not None:
-                    annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
-                outputs.add(frame, annotated)
-            if progress is not None:
-                progress(i + 1, info.frame_count)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        estimator.close()
-        reader.close()
-        if outputs is not None:
-            outputs.close()
-    report = builder.build(
-        truncated=reader.truncated,
-        interrupted=interrupted,
-        video={"width": info.width, "height": info.height, "fps": round(info.fps, 3),
-               "rotation_deg": info.rotation_deg},
-    )
-    result = AnalysisResult(report=report)
-    if outputs is not None:
-        report["outputs"] = {k: p.name for k, p in outputs.paths.items()}
-        write_json(outputs.paths["report"], report)
-        result = AnalysisResult(
-            report=report, out_dir=out, report_path=outputs.paths["report"],
-            timeline_path=outputs.paths["timeline"], landmarks_path=outputs.paths["landmarks"],
-            video_path=outputs.paths.get("video"),
+    with contextlib.ExitStack() as stack:
+        reader = stack.enter_context(VideoReader(path))
+        info = reader.info
+        estimator = stack.enter_context(PoseEstimator(model))
+        outputs = None
+        video_size = annotated_size(info.width, info.height)
+        if out_dir is not None:
+            folder = stack.enter_context(OutputFolder(out_dir, OUTPUT_FILES.values()))
+            outputs = _Outputs(folder, sorted(compute_features(None).values),
+                               video_size if write_video else None, info.fps)
+            stack.callback(outputs.close)
+        pipeline = FramePipeline(spec, side)
+        builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
+        hud = Hud.for_exercise(spec)
+        interrupted_by = None
+        try:
+            for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
+                                                           keep_pixels=outputs is not None and write_video)):
+                builder.add(frame.verdict)
+                if outputs is not None:
+                    annotated = None
+                    if rgb is not None:
+                        annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
+                    outputs.add(frame, annotated)
+                if progress is not None:
+                    progress(i + 1, info.frame_count)
+        except KeyboardInterrupt as exc:
+            interrupted_by = exc
+        report = builder.build(
+            truncated=reader.truncated,
+            interrupted=interrupted_by is not None,
+            timestamp_jumps=reader.timestamp_jumps,
+            video={"width": info.width, "height": info.height, "fps": round(info.fps, 3),
+                   "rotation_deg": info.rotation_deg},
         )
-    return result
+        if outputs is None:
+            return AnalysisResult(report=report, interrupted_by=interrupted_by)
+        outputs.finish(report)
+        files = {key: outputs.folder.final(OUTPUT_FILES[key]) for key in report["outputs"]}
+    return AnalysisResult(
+        report=report, out_dir=outputs.folder.path, report_path=files["report"],
+        timeline_path=files["timeline"], landmarks_path=files["landmarks"],
+        video_path=files.get("video"), interrupted_by=interrupted_by,
+    )
 
 
 def analyze_poses(poses: Iterable[Pose | None], exercise: str | Path | ExerciseSpec, *,
