@@ -4,6 +4,10 @@ Every subcommand module has ``add_parser(subparsers)`` which registers itself
 with ``func=run``; ``run(args) -> int`` returns the exit code. Library errors
 (``FormcheckError``) become one line on stderr and their exit code, never a
 traceback.
+
+Start-up stays light (``--version``, ``--help`` and ``exercises`` answer in well under half a second):
+building the parser imports every subcommand module, so those import numpy, OpenCV, MediaPipe,
+scipy and the sessions inside ``run()``, never at module level (``tests/test_startup.py``).
 """
 
 from __future__ import annotations
@@ -17,13 +21,12 @@ from typing import TextIO
 
 from .. import __version__
 from ..core.errors import ExitCode, FormcheckError, Interrupted, OutputError
-from ..io.model import show_native_logs
 
-COMMANDS = ("analyze", "live", "exercises", "regress")
+COMMANDS = ("analyze", "live", "exercises", "regress", "batch")
 
 EPILOG = """exit codes:
   0   success
-  1   a check failed (regression mismatch, invalid exercise file)
+  1   a check failed (regression mismatch, invalid exercise file, videos of a batch with errors)
   2   usage error
   3   input error (missing / unreadable / not a video, damaged model, no camera)
   4   output error (output folder not writable, disk full, another run writing it)
@@ -103,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
     if args.verbose:
+        from ..io.model import show_native_logs
+
         show_native_logs()
     elif sys.stderr is sys.__stderr__:  # a process of its own, not a caller that redirected stderr
         _keep_native_logs_off_the_terminal()

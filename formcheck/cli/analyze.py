@@ -7,11 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ..core.errors import ExitCode, Interrupted
-from ..io.model import ModelVariant
-from ..session.offline import analyze_video
+from ..core.model_variant import ModelVariant
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +33,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ..session.offline import analyze_video
+
     out_dir = args.out or Path("formcheck-out") / args.video.stem
     with tqdm(desc=args.video.name, unit="frame", disable=args.quiet or None, file=sys.stderr) as bar:
         def progress(done: int, total: int | None) -> None:

@@ -11,8 +11,6 @@ import argparse
 import sys
 
 from ..core.errors import ExitCode, SpecError
-from ..engine.spec import list_exercises, load_exercise
-from ..signal.features import FEATURES
 
 __all__ = ["add_parser", "run"]
 
@@ -28,6 +26,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engine.spec import (  # pydantic and numpy, not OpenCV or scipy
+        list_exercises,
+        load_exercise,
+    )
+    from ..signal.features import FEATURES
+
     if args.action == "check":
         if not args.file:
             print("formcheck: error: exercises check needs a FILE", file=sys.stderr)

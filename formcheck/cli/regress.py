@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.errors import ExitCode, OutputError
-from ..dev.regress import (
-    ClipResult,
-    RegressionInterrupted,
-    format_table,
-    junit_xml,
-    run_regression,
-)
-from ..io.model import ModelVariant
+from ..core.model_variant import ModelVariant
+
+if TYPE_CHECKING:
+    from ..dev.regress import ClipResult
 
 HELP = "run every clip in a folder that has an expected-result file and compare (exit 1 on any mismatch)"
 
@@ -44,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run, print the table and write the JUnit file; after Ctrl-C or SIGTERM, do both for
     the clips finished so far and exit with the interruption's code (130 / 143)."""
+    from ..dev.regress import RegressionInterrupted, format_table, run_regression
+
     def progress(result: ClipResult) -> None:
         if not args.quiet:
             state = result.status
@@ -66,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_junit(path: Path, results: list[ClipResult]) -> None:
+    from ..dev.regress import junit_xml
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(junit_xml(results))

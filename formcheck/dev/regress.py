@@ -26,6 +26,7 @@ import fnmatch
 import json
 import time
 import xml.etree.ElementTree as ET
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -382,21 +383,47 @@ class RegressionInterrupted(KeyboardInterrupt):
         self.exit_code = exit_code
 
 
-def _video_analyzer(out_dir: Path | None) -> Analyze:
-    """Analyse with the real pipeline; with ``out_dir``, keep each clip's report, timeline
-    and landmarks in ``out_dir/<clip>/`` (to see why a clip failed). The analysis catches
-    Ctrl-C / SIGTERM to keep a partial report; it is raised again here so the run stops
-    with that signal's exit code."""
+def _analyse_clip(video: Path, spec: ExerciseSpec, model: str, out_dir: Path | None) -> dict:
+    """One clip's report, usually in a worker process (with ``out_dir``: its files kept in ``out_dir/<clip>/``)."""
     from ..session.offline import analyze_video
 
-    def analyze(path: Path, spec: ExerciseSpec, model: str) -> dict:
-        out = out_dir / path.stem if out_dir is not None else None
-        result = analyze_video(path, exercise=spec, model=model, out_dir=out, write_video=False)
-        if result.interrupted_by is not None:
-            raise result.interrupted_by
-        return result.report
+    out = out_dir / video.stem if out_dir is not None else None
+    return analyze_video(video, exercise=spec, model=model, out_dir=out, write_video=False).report
 
-    return analyze
+
+class _PoolAnalyzer:
+    """The real pipeline in local worker processes, every clip submitted up front: the run keeps
+    every core busy (one analysis uses about one), and the table still fills in clip order."""
+
+    def __init__(self, out_dir: Path | None, workers: int) -> None:
+        from ..session.batch import default_workers, worker_pool
+
+        self._out_dir = out_dir
+        self._pool = worker_pool(min(workers, default_workers()))
+        self._futures: dict[Path, Future] = {}
+
+    def submit(self, video: Path, expected_path: Path, model: str, overrides: dict[str, ExerciseSpec]) -> None:
+        """Start a clip early if it can run; one that cannot is reported by :func:`_run_clip`."""
+        try:
+            spec = resolve_spec(load_expected(expected_path).exercise, expected_path, overrides)
+        except FormcheckError:
+            return
+        if video.is_file():
+            self._futures[video] = self._pool.submit(_analyse_clip, video, spec, model, self._out_dir)
+
+    def __call__(self, video: Path, spec: ExerciseSpec, model: str) -> dict:
+        future = self._futures.pop(video, None) or self._pool.submit(_analyse_clip, video, spec, model,
+                                                                     self._out_dir)
+        return future.result()
+
+    def close(self) -> None:
+        """Stop the workers; clips still queued (the run was stopped) are dropped, not waited for."""
+        from ..session.batch import stop_workers
+
+        if self._futures:
+            stop_workers(self._pool)
+        else:
+            self._pool.shutdown()
 
 
 def run_regression(directory: str | Path, *, model: str = "full", only: str | None = None,
@@ -410,18 +437,28 @@ def run_regression(directory: str | Path, *, model: str = "full", only: str | No
     changed rule on every clip that uses it). ``out_dir`` keeps each clip's
     report.json, timeline.csv and landmarks.jsonl in ``out_dir/<clip>/``.
     ``video_dirs`` are searched for videos that expected files name (``find_clips``).
-    ``analyze(video, spec, model) -> report dict`` replaces the real pipeline (tests).
+    ``analyze(video, spec, model) -> report dict`` replaces the real pipeline (tests), which
+    otherwise runs in worker processes (:class:`_PoolAnalyzer`).
 
     Ctrl-C (or SIGTERM) stops the run: ``RegressionInterrupted`` carries the clips finished so far.
     """
     overrides = {spec.id: spec for spec in (load_exercise(Path(p)) for p in exercise_files)}
-    analyze = analyze or _video_analyzer(Path(out_dir) if out_dir is not None else None)
     results: list[ClipResult] = []
     pairs = [p for p in find_clips(directory, video_dirs) if only is None or fnmatch.fnmatchcase(p[0].stem, only)]
     if not pairs:
         raise InputError(f"{directory}: no clips with a {EXPECTED_SUFFIX} file"
                          + (f" matching '{only}'" if only else ""))
+    pool = None
+    keep = Path(out_dir) if out_dir is not None else None
+    if analyze is None and len(pairs) > 1:
+        analyze = pool = _PoolAnalyzer(keep, workers=len(pairs))
+    elif analyze is None:  # one clip: starting worker processes would only add their start-up
+        def analyze(video: Path, spec: ExerciseSpec, model: str) -> dict:
+            return _analyse_clip(video, spec, model, keep)
     try:
+        if pool is not None:
+            for video, expected_path in pairs:
+                pool.submit(video, expected_path, model, overrides)
         for video, expected_path in pairs:
             result = ClipResult(video, expected_path)
             _run_clip(result, analyze, model, overrides)
@@ -430,6 +467,9 @@ def run_regression(directory: str | Path, *, model: str = "full", only: str | No
                 on_result(result)
     except KeyboardInterrupt as exc:
         raise RegressionInterrupted(results, len(pairs) - len(results), Interrupted.exit_code_of(exc)) from exc
+    finally:
+        if pool is not None:
+            pool.close()
     return results
 
 
@@ -447,7 +487,7 @@ def _run_clip(result: ClipResult, analyze: Analyze, model: str, overrides: dict[
         if result.clip.is_file():
             spec = resolve_spec(expected.exercise, result.expected_path, overrides)
             result.report = analyze(result.clip, spec, model)
-            if result.report.get("interrupted"):  # an injected analyzer's partial report (the real one raises)
+            if result.report.get("interrupted"):  # an injected analyzer's partial report
                 raise KeyboardInterrupt(f"{result.name}: analysis interrupted")
             result.checks = compare(expected, result.report, spec)
         else:

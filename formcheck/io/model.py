@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.model_variant import ModelVariant
 from ..core.pose import Pose
 from .person import PersonTracker
 
@@ -25,15 +27,6 @@ __all__ = ["ModelVariant", "PoseEstimator", "ModelMissingError", "model_path", "
 #: Bundles ship as package data beside this module (built by ``models/build_models.py``);
 #: FORMCHECK_MODELS_DIR overrides it.
 MODELS_DIR = Path(os.environ.get("FORMCHECK_MODELS_DIR", Path(__file__).resolve().parent / "models"))
-
-
-class ModelVariant(str, Enum):
-    """Published accuracy (PCK@0.2, yoga) vs speed on 2 cores: lite 90.2 / ~42 fps,
-    full 95.5 / ~37 fps, heavy 96.4 / ~12.5 fps. Full is the default trade-off."""
-
-    LITE = "lite"
-    FULL = "full"
-    HEAVY = "heavy"
 
 
 class ModelMissingError(InputError):
@@ -70,6 +63,35 @@ def show_native_logs(shown: bool = True) -> None:
     _native_logs_shown = shown
 
 
+class _Muted:
+    """File descriptor 2 pointed at /dev/null while anyone needs it muted (it is one per process:
+    two threads loading models at once must not restore each other's /dev/null)."""
+
+    _lock = threading.Lock()
+    _users = 0
+    _saved: int | None = None
+
+    @classmethod
+    def enter(cls) -> None:
+        with cls._lock:
+            if cls._users == 0:
+                sys.stderr.flush()
+                cls._saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            cls._users += 1
+
+    @classmethod
+    def leave(cls) -> None:
+        with cls._lock:
+            cls._users -= 1
+            if cls._users == 0 and cls._saved is not None:
+                os.dup2(cls._saved, 2)
+                os.close(cls._saved)
+                cls._saved = None
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Mute the C++ log lines MediaPipe and TFLite print while starting up and shutting down.
@@ -81,16 +103,11 @@ def _native_stderr_silenced() -> Iterator[None]:
     if _native_logs_shown:
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    _Muted.enter()
     try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        _Muted.leave()
 
 
 @dataclass(frozen=True)
@@ -183,8 +200,15 @@ class PoseEstimator:
         self.variant = ModelVariant(variant)
         confidence = _Confidence(min_detection_confidence, min_presence_confidence, min_tracking_confidence)
         model_file = model_path(self.variant)
-        self._single = _Landmarker(model_file, 1, confidence)
-        self._everyone = _Landmarker(model_file, num_poses, confidence) if num_poses > 1 else None
+        with ThreadPoolExecutor(1, thread_name_prefix="formcheck-model-load") as pool:
+            # Loading is C that lets go of the GIL: the two landmarkers load side by side on two cores.
+            everyone = pool.submit(_Landmarker, model_file, num_poses, confidence) if num_poses > 1 else None
+            self._single = _Landmarker(model_file, 1, confidence)
+            try:
+                self._everyone = everyone.result() if everyone is not None else None
+            except BaseException:
+                self._single.close()
+                raise
         self._person = PersonTracker()
         self._last_t_ms = -1
 

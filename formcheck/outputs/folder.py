@@ -19,7 +19,7 @@ from filelock import FileLock, Timeout
 
 from ..core.errors import OutputError
 
-__all__ = ["OutputFolder"]
+__all__ = ["OutputFolder", "claim_folder"]
 
 LOCK_NAME = ".formcheck.lock"
 STAGING_NAME = ".formcheck-partial"
@@ -29,27 +29,34 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def claim_folder(path: Path, lock_name: str, holder: str) -> FileLock:
+    """Create ``path`` and hold its lock file ``lock_name``, or say that ``holder`` is writing there.
+    The operating system releases the lock when the process ends, however it ends."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot create the output folder ({_why(exc)})") from None
+    lock = FileLock(path / lock_name, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(f"{path}: {holder} is writing here; wait for it or choose another --out") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the output folder ({_why(exc)})") from None
+    return lock
+
+
 class OutputFolder:
     """``names`` are every file a run may write, the report (the one that vouches for the rest) last."""
 
     def __init__(self, path: str | Path, names: Iterable[str]) -> None:
         self.path = Path(path)
         self.names = tuple(names)
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot create the output folder ({_why(exc)})") from None
+        self._lock = claim_folder(self.path, LOCK_NAME, "another formcheck run")
         for name in self.names:
             if (self.path / name).is_dir():
+                self._lock.release()
                 raise OutputError(f"{self.path / name} is a folder; remove it or choose another --out")
-        self._lock = FileLock(self.path / LOCK_NAME, timeout=0)
-        try:
-            self._lock.acquire()
-        except Timeout:
-            raise OutputError(f"{self.path}: another formcheck run is writing here; wait for it or "
-                              "choose another --out") from None
-        except OSError as exc:
-            raise OutputError(f"{self.path}: cannot write the output folder ({_why(exc)})") from None
         self.staging = self.path / STAGING_NAME
         try:
             shutil.rmtree(self.staging, ignore_errors=True)  # left by a run that was killed

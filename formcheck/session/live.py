@@ -57,10 +57,11 @@ class LiveSession:
         pose = self._smoother(self._estimator.estimate(rgb, t_ms))
         _, verdict = self._pipeline(t_ms, pose)
         self._builder.add(verdict)
+        # The HUD shows the latency of the frames before this one: this frame's ends with its drawing.
+        shown = float(np.median(self._latencies_ms)) if self._latencies_ms else None
+        annotated = draw_overlay(rgb, pose, verdict, Hud.for_exercise(self.spec, latency_ms=shown))
         latency_ms = (time.monotonic() - start) * 1000
         self._latencies_ms.append(latency_ms)
-        hud = Hud.for_exercise(self.spec, latency_ms=float(np.median(self._latencies_ms)))
-        annotated = draw_overlay(rgb, pose, verdict, hud)
         return LiveFrame(annotated_rgb=annotated, verdict=verdict, pose=pose, latency_ms=latency_ms)
 
     def summary(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -24,12 +25,14 @@ from ..core.errors import OutputError
 from ..core.pose import Pose
 from ..engine.pipeline import FrameAnalysis, FramePipeline, iter_pose_track
 from ..engine.spec import ExerciseSpec, resolve_exercise
+from ..io.ahead import RunAhead
 from ..io.model import ModelVariant, PoseEstimator
 from ..io.video import VideoReader, VideoWriter
 from ..outputs.folder import OutputFolder
 from ..outputs.overlay import Hud, draw_overlay
 from ..outputs.report import ReportBuilder, TimelineWriter, write_json
 from ..signal.features import compute_features
+from ..signal.smoothing import import_filters
 
 __all__ = ["AnalysisResult", "analyze_poses", "analyze_video"]
 
@@ -39,6 +42,8 @@ Progress = Callable[[int, int | None], None]
 #: and encoded at 540x960, which keeps its cost well below the pose model's.
 #: The analysis itself always sees full-resolution frames.
 ANNOTATED_MAX_SIDE_PX = 960
+#: Poses found ahead of the analysis: enough to ride out a slow frame, little memory (frames at full size).
+MODEL_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -142,12 +147,13 @@ def _landmarks_record(t_ms: int, pose: Pose | None) -> dict[str, Any]:
     }
 
 
-def iter_analysis(reader: VideoReader, estimator: PoseEstimator, pipeline: FramePipeline, *,
-                  keep_pixels: bool) -> Iterator[tuple[FrameAnalysis, np.ndarray | None]]:
-    """Analyse a video stream frame by frame (in order, each after its look-ahead)."""
-    track = ((frame.t_ms, estimator.estimate(frame.rgb, frame.t_ms), frame.rgb if keep_pixels else None)
-             for frame in reader)
-    return iter_pose_track(track, pipeline)
+def _poses(reader: VideoReader, estimator: PoseEstimator, video_size: tuple[int, int] | None
+           ) -> Iterator[tuple[int, Pose | None, np.ndarray | None]]:
+    """Each frame's pose, with the picture for the annotated video (``video_size``) already scaled
+    down: the look-ahead then holds small pictures, and the resizing is off the main thread."""
+    for frame in reader:
+        pose = estimator.estimate(frame.rgb, frame.t_ms)
+        yield frame.t_ms, pose, _fit(frame.rgb, video_size) if video_size is not None else None
 
 
 def analyze_video(
@@ -174,6 +180,9 @@ def analyze_video(
     with contextlib.ExitStack() as stack:
         reader = stack.enter_context(VideoReader(path))
         info = reader.info
+        filters = threading.Thread(target=import_filters, name="formcheck-import")
+        filters.start()  # while the model loads; the smoothing waits for it if it must
+        stack.callback(filters.join)
         estimator = stack.enter_context(PoseEstimator(model))
         outputs = None
         video_size = annotated_size(info.width, info.height)
@@ -182,18 +191,22 @@ def analyze_video(
             outputs = _Outputs(folder, sorted(compute_features(None).values),
                                video_size if write_video else None, info.fps)
             stack.callback(outputs.close)
+        # The model runs a few frames ahead on a thread of its own, so smoothing, rules, overlay and
+        # files for one frame overlap with the model on the next. Closed first (the stack unwinds
+        # backwards): the model is idle before the estimator and the reader are closed.
+        poses = _poses(reader, estimator, video_size if outputs is not None and write_video else None)
+        track = stack.enter_context(RunAhead(poses, MODEL_AHEAD, "formcheck-model"))
         pipeline = FramePipeline(spec, side)
         builder = ReportBuilder(spec.id if spec else None, model.value, source=str(path))
         hud = Hud.for_exercise(spec)
         interrupted_by = None
         try:
-            for i, (frame, rgb) in enumerate(iter_analysis(reader, estimator, pipeline,
-                                                           keep_pixels=outputs is not None and write_video)):
+            for i, (frame, rgb) in enumerate(iter_pose_track(track, pipeline)):
                 builder.add(frame.verdict)
                 if outputs is not None:
                     annotated = None
                     if rgb is not None:
-                        annotated = draw_overlay(_fit(rgb, video_size), frame.pose, frame.verdict, hud)
+                        annotated = draw_overlay(rgb, frame.pose, frame.verdict, hud, inplace=True)
                     outputs.add(frame, annotated)
                 if progress is not None:
                     progress(i + 1, info.frame_count)

@@ -17,11 +17,18 @@ from collections import deque
 from typing import Generic, TypeVar
 
 import numpy as np
-from scipy import ndimage, signal
 
 from ..core.pose import Pose
 
-__all__ = ["OneEuroFilter", "PoseSmoother", "smooth_pose_track", "LookaheadSmoother", "VisibilityHysteresis"]
+__all__ = ["OneEuroFilter", "PoseSmoother", "smooth_pose_track", "LookaheadSmoother", "VisibilityHysteresis",
+           "import_filters"]
+
+
+def import_filters() -> None:
+    """Import SciPy's filters (~0.75 s, most of a run's start-up). They are imported where they are
+    used, so live use and the quick commands never pay for them, and a video analysis can call this
+    on a thread of its own to overlap the import with loading the pose model."""
+    from scipy import ndimage, signal  # noqa: F401
 
 T = TypeVar("T")
 
@@ -330,6 +337,8 @@ def _smooth_segment(
         dt_s = float(np.median(np.diff(t_found))) / 1000.0
         window = max(3, int(round(median_window_s / dt_s)) | 1) if dt_s > 0 else 3
         window = min(window, n if n % 2 else n - 1)
+        from scipy import ndimage
+
         med = ndimage.median_filter(xy, size=(window, 1, 1), mode="nearest")
         dist_px = np.linalg.norm(xy - med, axis=-1)  # (n, 33)
         bad = dist_px > outlier_frac * float(first.image_size[1])
@@ -426,6 +435,8 @@ def _lowpass(t_ms: np.ndarray, values: np.ndarray, cutoff_hz: float, order: int)
     fs_hz = 1000.0 * (n - 1) / (t_ms[-1] - t_ms[0])
     nyquist_hz = fs_hz / 2.0
     wn = min(cutoff_hz, 0.9 * nyquist_hz) / nyquist_hz
+    from scipy import signal
+
     sos = signal.butter(order, wn, btype="low", output="sos")
     grid = np.linspace(t_ms[0], t_ms[-1], n)
     even = _interp_rows(grid, t_ms, values)
