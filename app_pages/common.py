@@ -88,21 +88,39 @@ def _styled(frame: pd.DataFrame) -> Any:
     return frame.style.format(precision=2)
 
 
+def _own_measure(rows: list[dict[str, Any]], spec: ExerciseSpec | None) -> list[dict[str, Any]]:
+    """Per-side rows with only the exercise's own measure: reps for a rep exercise, hold for a hold."""
+    drop = {"held (s)"} if spec is not None and spec.mode == "reps" else {"reps", "partial reps"}
+    if spec is None:
+        drop = {"held (s)", "reps", "partial reps"}
+    return [{k: v for k, v in row.items() if k not in drop} for row in rows]
+
+
+def _measure_metric(col: Any, rows: list[dict[str, Any]], spec: ExerciseSpec | None) -> None:
+    """Reps for a rep exercise, good-form hold for a hold exercise, nothing for pose only."""
+    if spec is None:
+        return
+    if spec.mode == "reps":
+        col.metric("Reps", sum(r["reps"] for r in rows))
+    else:
+        col.metric("Good-form hold", f"{sum(r['held (s)'] for r in rows):.1f} s")
+
+
 def show_live_summary(summary: dict[str, Any] | None, saved_id: int | None) -> None:
     if not summary:
         return
     st.subheader("Last session")
-    cols = st.columns(4)
+    spec = exercise_specs().get(summary.get("exercise") or "")
+    cols = st.columns(3)
     cols[0].metric("Duration", f"{summary.get('duration_s', 0):.0f} s")
     rows = backend.side_table(summary)
-    cols[1].metric("Reps", sum(r["reps"] for r in rows))
-    cols[2].metric("Good-form hold", f"{sum(r['hold_s'] for r in rows):.1f} s")
-    cols[3].metric("Faults", len(summary.get("faults", [])))
-    if rows:
-        st.table(_styled(pd.DataFrame(rows).set_index("side")))
+    _measure_metric(cols[1], rows, spec)
+    cols[2].metric("Faults", len(summary.get("faults", [])))
+    if rows and spec is not None:
+        st.table(_styled(pd.DataFrame(_own_measure(rows, spec)).set_index("side")))
     faults = backend.fault_intervals(summary)
     if faults:
-        st.table(_styled(pd.DataFrame(faults).set_index("rule")))
+        st.table(_styled(pd.DataFrame(faults).set_index("what was wrong")))
     if saved_id is not None:
         st.success(f"Saved to history (session {saved_id}).")
     else:
@@ -114,11 +132,10 @@ def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
     report = result.report
     st.subheader(f"Results: {label}")
     rows = backend.side_table(report)
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].metric("Duration", f"{report.get('duration_s', 0):.1f} s")
-    cols[1].metric("Reps", sum(r["reps"] for r in rows))
-    cols[2].metric("Good-form hold", f"{sum(r['hold_s'] for r in rows):.1f} s")
-    cols[3].metric("Frames with a person", f"{report.get('frames_with_pose', 0)} / {report.get('frames', 0)}")
+    _measure_metric(cols[1], rows, spec)
+    cols[2].metric("Frames with a person", f"{report.get('frames_with_pose', 0)} / {report.get('frames', 0)}")
 
     if result.video_path is not None and Path(result.video_path).is_file():
         st.video(str(result.video_path))
@@ -128,19 +145,18 @@ def show_review(result: Any, label: str, spec: ExerciseSpec | None) -> None:
         timeline = pd.read_csv(result.timeline_path)
         show_feature_charts(timeline, report, spec)
 
-    st.markdown("**Per side**")
-    empty = [{"side": "-", "reps": 0, "partial_reps": 0, "hold_s": 0.0}]
-    st.table(_styled(pd.DataFrame(rows or empty).set_index("side")))
-    if report.get("holds"):
+    if spec is not None:
+        st.markdown("**Per side**")
+        empty = [{"side": "-", "reps": 0, "partial reps": 0, "held (s)": 0.0}]
+        st.table(_styled(pd.DataFrame(_own_measure(rows or empty, spec)).set_index("side")))
+    holds = backend.hold_rows(report)
+    if holds:
         st.markdown("**Holds**")
-        st.table(_styled(pd.DataFrame(report["holds"]).set_index("side")))
-    if isinstance(report.get("reps"), list) and report["reps"]:
-        st.markdown("**Reps**")
-        st.table(_styled(pd.DataFrame(report["reps"])))
+        st.table(_styled(pd.DataFrame(holds).set_index("side")))
     st.markdown("**Faults**")
     faults = backend.fault_intervals(report)
     if faults:
-        st.table(_styled(pd.DataFrame(faults).set_index("rule")))
+        st.table(_styled(pd.DataFrame(faults).set_index("what was wrong")))
     else:
         st.caption("No form faults found.")
 
@@ -161,24 +177,25 @@ def show_feature_charts(timeline: pd.DataFrame, report: dict[str, Any], spec: Ex
     charts = backend.feature_charts(spec, features)
     if not charts:
         return
-    st.markdown("**Key angles over time** (dashed: thresholds; shaded: fault intervals)")
+    st.markdown("**Key angles over time** (dashed: limits; shaded: when the form was off)")
     faults = report.get("faults", [])
     for chart in charts:
         data = timeline[["t_s", chart.feature]].dropna()
         if data.empty:
             continue
         line = alt.Chart(data).mark_line().encode(
-            x=alt.X("t_s:Q", title="time (s)"), y=alt.Y(f"{chart.feature}:Q", title=chart.feature))
+            x=alt.X("t_s:Q", title="time (s)"), y=alt.Y(f"{chart.feature}:Q", title=chart.label))
         layers = [line]
         if chart.thresholds:
-            th = pd.DataFrame([{"threshold": lbl, "value": v} for lbl, v in chart.thresholds])
+            th = pd.DataFrame([{"limit": lbl, "value": v} for lbl, v in chart.thresholds])
             layers.append(alt.Chart(th).mark_rule(strokeDash=[6, 4]).encode(
-                y="value:Q", color=alt.Color("threshold:N", legend=alt.Legend(orient="bottom"))))
-        spans = [f for f in faults if f["rule"] in chart.rules]
+                y="value:Q", color=alt.Color("limit:N", legend=alt.Legend(orient="bottom"))))
+        spans = [{"start_s": f["start_s"], "end_s": f["end_s"], "what was wrong": backend.plain_id(f["rule"]),
+                  "side": f["side"], "what to fix": f["cue"]} for f in faults if f["rule"] in chart.rules]
         if spans:
             layers.insert(0, alt.Chart(pd.DataFrame(spans)).mark_rect(opacity=0.25, color="#d62728").encode(
-                x="start_s:Q", x2="end_s:Q", tooltip=["rule", "side", "cue"]))
-        st.altair_chart(alt.layer(*layers).properties(title=chart.feature), width="stretch", height=300)
+                x="start_s:Q", x2="end_s:Q", tooltip=["what was wrong", "side", "what to fix"]))
+        st.altair_chart(alt.layer(*layers).properties(title=chart.label), width="stretch", height=300)
 
 
 # Chrome holds received video in a jitter buffer sized from the arrival jitter: ~150 ms here,

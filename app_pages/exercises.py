@@ -22,8 +22,8 @@ for spec in specs.values():
         st.markdown("**How to do it**")
         st.markdown(backend.instructions_text(spec))
         if spec.reps:
-            st.markdown(f"**Counting:** a rep starts past {spec.reps.enter_deg:g} deg of `{spec.reps.feature}` "
-                        f"and counts on the return past {spec.reps.exit_deg:g} deg; "
+            st.markdown(f"**Counting:** a rep starts when the {backend.feature_label(spec.reps.feature)} "
+                        f"passes {spec.reps.enter_deg:g}° and counts on the way back past {spec.reps.exit_deg:g}°; "
                         "a rep that never reaches depth is partial.")
         positions = backend.position_rows(spec)
         if positions:
@@ -32,4 +32,4 @@ for spec in specs.values():
         rows = backend.rule_rows(spec)
         if rows:
             st.markdown("**What is checked**")
-            st.table(pd.DataFrame(rows).set_index("rule"))
+            st.table(pd.DataFrame(rows).set_index("check"))

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
+from formcheck.app import backend
 from formcheck.core.errors import FormcheckError
 
 st.title("History")
@@ -24,28 +25,35 @@ if not records:
     st.info("No sessions yet: finish a live session or review a video and it appears here.")
     st.stop()
 
-daily = pd.DataFrame([{"day": t.day.isoformat(), "exercise": t.exercise, "reps": t.reps,
-                       "hold_s": round(t.hold_s, 1), "sessions": t.sessions} for t in totals])
+specs = common.exercise_specs()
+
+
+def name(exercise: str) -> str:
+    return backend.exercise_name(exercise, specs)
+
+
+daily = pd.DataFrame([{"day": t.day.isoformat(), "exercise": name(t.exercise), "reps": t.reps,
+                       "held (s)": round(t.hold_s, 1), "sessions": t.sessions} for t in totals])
 left, right = st.columns(2)
-for col, field, title in ((left, "hold_s", "Good-form hold time (s) per day"), (right, "reps", "Reps per day")):
+for col, field, title in ((left, "held (s)", "Good-form hold time (s) per day"), (right, "reps", "Reps per day")):
     col.altair_chart(
         alt.Chart(daily).mark_bar().encode(
-            x=alt.X("day:O", title="day"), y=alt.Y(f"{field}:Q", title=field),
+            x=alt.X("day:O", title="day"), y=alt.Y(f"{field}:Q", title=field.replace(" (s)", " (seconds)")),
             color="exercise:N", xOffset="exercise:N", tooltip=["day", "exercise", field, "sessions"],
         ).properties(title=title),
         width="stretch", height=300,
     )
 
 table = pd.DataFrame([{
-    "id": r.id, "when (UTC)": r.started_at.strftime("%Y-%m-%d %H:%M"), "source": r.source,
-    "exercise": r.exercise, "video": r.label, "duration_s": round(r.duration_s, 1), "reps": r.reps,
-    "partial": r.partial_reps, "hold_s": round(r.hold_s, 1), "faults": r.n_faults,
+    "session": r.id, "when": backend.local_time_text(r.started_at), "from": r.source,
+    "exercise": name(r.exercise), "video": r.label, "length (s)": round(r.duration_s, 1), "reps": r.reps,
+    "partial reps": r.partial_reps, "held (s)": round(r.hold_s, 1), "faults": r.n_faults,
 } for r in records])
 st.dataframe(table, hide_index=True, width="stretch")
 
 by_id = {r.id: r for r in records}
 chosen = st.selectbox("Session", list(by_id), key="history_session",
-                      format_func=lambda i: f"{i}: {by_id[i].exercise} ({by_id[i].started_at:%Y-%m-%d %H:%M})")
+                      format_func=lambda i: f"{i}: {name(by_id[i].exercise)} ({backend.local_time_text(by_id[i].started_at)})")
 if chosen is not None:
     with st.expander("Report"):
         st.json(by_id[chosen].report)

@@ -42,12 +42,15 @@ else:
     if clip is not None:
         video_path, label = clip.path, clip.path.name
         default_exercise = clip.exercise or default_exercise
+        if clip.expected is not None and clip.expected.known_failure:
+            st.info(f"A known failure of the pose model: {clip.expected.known_failure} "
+                    "Its results below are wrong in that way.")
 
 ids = list(specs)
 col_ex, col_model = st.columns([3, 1])
-exercise_id = col_ex.selectbox(
-    "Exercise in the video", ids, format_func=lambda i: specs[i].name,
-    index=ids.index(default_exercise) if default_exercise in ids else 0, key=f"review_exercise_{label}",
+exercise_id = col_ex.selectbox(  # never a guess: analysing as the wrong exercise gives confident nonsense
+    "Exercise in the video", ids, format_func=lambda i: specs[i].name, placeholder="Choose the exercise",
+    index=ids.index(default_exercise) if default_exercise in ids else None, key=f"review_exercise_{label}",
 )
 model = col_model.selectbox("Model", ["full", "lite"], key="review_model",
                             help="full is the most accurate that runs at video speed; lite is faster.")

@@ -199,11 +199,49 @@ def test_live_session_shows_status_then_summary_and_saves(env: dict[str, Any]) -
     assert "Last session" in [s.value for s in at.subheader]
     assert any("Saved to history (session 1)" in s.value for s in at.success)
     assert [m.value for m in at.metric if m.label == "Reps"] == ["3"]
+    assert not [m for m in at.metric if "hold" in m.label.lower()]  # a rep exercise: no "Hold 0.0 s"
     [record] = History(env["history"]).list()
     assert (record.source, record.exercise, record.reps, record.n_faults) == ("live", "squat", 3, 1)
 
     at.run()  # a rerun does not save the same session twice
     assert len(History(env["history"]).list()) == 1
+
+
+def test_live_hold_exercise_summary_shows_no_reps(env: dict[str, Any]) -> None:
+    at = app()
+    at.selectbox(key="live_exercise").set_value("camel").run()
+    env["streamer"].frames_to_send, env["streamer"].plays = 2, 1
+    at.run()
+    at.run()
+    labels = [m.label for m in at.metric]
+    assert "Good-form hold" in labels and "Reps" not in labels, labels
+    assert all("reps" not in t.value.columns for t in at.table), [list(t.value.columns) for t in at.table]
+
+
+def _show_hold_review() -> None:
+    from types import SimpleNamespace
+
+    from app_pages import common
+    from formcheck.engine.spec import load_exercise
+
+    report = {"duration_s": 12.0, "frames": 120, "frames_with_pose": 120,
+              "sides": {"left": {"reps": 0, "partial_reps": 0, "hold_s": 9.5}},
+              "holds": [{"side": "left", "start_s": 1.0, "end_s": 11.0, "good_form_s": 9.5}],
+              "faults": [{"rule": "hips_forward", "cue": "Push your hips forward", "side": "left",
+                          "start_s": 2.0, "end_s": 2.5}]}
+    result = SimpleNamespace(report=report, video_path=None, timeline_path=None, report_path=None)
+    common.show_review(result, "clip.mp4", load_exercise("camel"))
+
+
+def test_review_of_a_hold_exercise_shows_hold_not_reps(env: dict[str, Any]) -> None:
+    at = AppTest.from_function(_show_hold_review, default_timeout=TIMEOUT_S).run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [m.label for m in at.metric]
+    assert "Reps" not in labels and [m.value for m in at.metric if m.label == "Good-form hold"] == ["9.5 s"]
+    headers = [list(t.value.columns) + [t.value.index.name] for t in at.table]
+    assert ["held (s)", "side"] in headers, headers
+    assert any("what to fix" in h and "what was wrong" in h for h in headers), headers
+    assert not any(c.endswith("_s") or c in ("reps", "partial reps") for h in headers for c in h if c), headers
 
 
 def test_live_pose_only_session_is_not_saved(env: dict[str, Any]) -> None:
@@ -246,9 +284,21 @@ def _blank_video(path: Path, frames: int = 15) -> Path:
     return path
 
 
+def test_review_known_failure_sample_says_so(env: dict[str, Any]) -> None:
+    _blank_video(env["samples"] / "pigeon-fault.mp4")
+    reason = "MediaPipe puts the back knee on the front leg in this view."
+    (env["samples"] / "pigeon-fault.expected.json").write_text(
+        json.dumps({"exercise": "pigeon", "hold_s": {"left": 3}, "known_failure": reason}))
+    at = app("app_pages/review.py")
+    assert [i.value for i in at.info if reason in i.value], [i.value for i in at.info]
+
+
 def test_review_video_without_a_person_is_a_message(env: dict[str, Any]) -> None:
     _blank_video(env["samples"] / "empty-room.mp4")
     at = app("app_pages/review.py")
+    exercise = at.selectbox(key="review_exercise_empty-room.mp4")
+    assert exercise.value is None and at.button[0].disabled  # no expected file: nothing preselected
+    exercise.set_value("squat").run()
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     [error] = at.error
@@ -266,6 +316,7 @@ def test_review_upload_checks(env: dict[str, Any], monkeypatch: pytest.MonkeyPat
     assert set(uploader.allowed_type) >= {".mp4", ".mov"} or set(uploader.allowed_type) >= {"mp4", "mov"}
     uploader.set_value(("big.mp4", b"\0" * (2 * 1024 * 1024), "video/mp4"))
     at.run()
+    at.selectbox(key="review_exercise_").set_value("squat").run()
     at.button[0].click().run()
     assert "over the 1 MB upload limit" in texts(at)
     at.file_uploader[0].set_value(("notes.mp4", b"hello, not a video", "video/mp4"))
@@ -289,6 +340,7 @@ def test_review_sample_shows_results_and_saves(env: dict[str, Any]) -> None:
     assert not at.error, [e.value for e in at.error]
     assert "Results: squats.mp4" in [s.value for s in at.subheader]
     assert [m.value for m in at.metric if m.label == "Reps"] == ["2"]  # 2 complete reps, then the clip ends
+    assert not [m for m in at.metric if "hold" in m.label.lower()]  # a rep exercise: no "Hold 0.0 s"
     downloads = {d.label for d in at.get("download_button")}
     assert downloads == {"Download report.json", "Download timeline.csv", "Download annotated.mp4"}
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"), "no feature chart"
@@ -326,9 +378,10 @@ def test_history_page_empty_then_list_and_delete(env: dict[str, Any]) -> None:
     at.run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["exercise"]) == ["camel", "squat"]
+    assert list(table["exercise"]) == ["Camel pose", "Bodyweight squat"]  # names, never ids
+    assert not any("_" in c for c in table.columns), list(table.columns)
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 2
     at.selectbox(key="history_session").set_value(first).run()
     at.button(key="history_delete").click().run()
     assert [r.exercise for r in store.list()] == ["camel"]
-    assert list(at.dataframe[0].value["exercise"]) == ["camel"]
+    assert list(at.dataframe[0].value["exercise"]) == ["Camel pose"]

@@ -92,13 +92,42 @@ REPORT = {
 
 def test_tables() -> None:
     assert backend.side_table(REPORT) == [
-        {"side": "left", "reps": 2, "partial_reps": 1, "hold_s": 3.0},
-        {"side": "right", "reps": 1, "partial_reps": 0, "hold_s": 0.0},
+        {"side": "left", "reps": 2, "partial reps": 1, "held (s)": 3.0},
+        {"side": "right", "reps": 1, "partial reps": 0, "held (s)": 0.0},
     ]
     assert backend.fault_intervals(REPORT) == [
-        {"rule": "knees_out", "side": "both", "start_s": 4.25, "end_s": 5.75, "length_s": 1.5, "cue": "Knees out"}
+        {"what was wrong": "knees out", "side": "both", "from (s)": 4.25, "to (s)": 5.75, "for (s)": 1.5,
+         "what to fix": "Knees out"}
     ]
     assert backend.side_table({}) == [] and backend.fault_intervals({}) == []
+    holds = {"holds": [{"side": "left", "start_s": 1.0, "end_s": 9.0, "good_form_s": 7.46}]}
+    assert backend.hold_rows(holds) == [{"side": "left", "from (s)": 1.0, "to (s)": 9.0, "good form (s)": 7.5}]
+
+
+def test_feature_label_is_plain_words_with_units() -> None:
+    assert backend.feature_label("back_thigh_from_vertical_deg") == "back thigh from vertical (°)"
+    assert backend.feature_label("knee_to_ankle_width_ratio") == "knee-to-ankle width ratio"
+    assert backend.feature_label("thigh_depth_deg") == "thigh depth (°)"
+    from formcheck.signal.features import FEATURES
+
+    for name in FEATURES:
+        assert "_" not in backend.feature_label(name), name
+
+
+def test_exercise_name_and_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    from datetime import datetime, timezone
+
+    specs = {spec.id: spec for spec in list_exercises()}
+    assert backend.exercise_name("squat", specs) == "Bodyweight squat"
+    assert backend.exercise_name("gone_exercise", specs) == "gone exercise"
+    monkeypatch.setenv("TZ", "XYZ-2")  # POSIX: local time is UTC+2
+    time.tzset()
+    try:
+        assert backend.local_time_text(datetime(2026, 11, 30, 14, 5, tzinfo=timezone.utc)) == "Mon 30 Nov, 16:05"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_feature_charts_take_thresholds_from_the_spec() -> None:
@@ -106,10 +135,11 @@ def test_feature_charts_take_thresholds_from_the_spec() -> None:
     charts = backend.feature_charts(squat, ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"])
     assert [c.feature for c in charts] == ["thigh_depth_deg", "knee_to_ankle_width_ratio", "hips_vs_feet_deg"]
     depth, knees, hips = charts
-    assert depth.thresholds == (("reps: enter_deg", squat.reps.enter_deg), ("reps: exit_deg", squat.reps.exit_deg))
-    assert depth.rules == ()
-    assert knees.thresholds == (("knees_out: min_ratio", 0.75),) and knees.rules == ("knees_out",)
-    assert hips.thresholds == (("hips_level: max_deg", 20.0),) and hips.rules == ("hips_level",)
+    assert depth.thresholds == (("rep starts", squat.reps.enter_deg), ("rep counts", squat.reps.exit_deg))
+    assert depth.rules == () and depth.label == "thigh depth (°)"
+    assert knees.thresholds == (("knees out: lowest allowed", 0.75),) and knees.rules == ("knees_out",)
+    assert knees.label == "knee-to-ankle width ratio"
+    assert hips.thresholds == (("hips level: highest allowed", 20.0),) and hips.rules == ("hips_level",)
     assert [c.feature for c in backend.feature_charts(squat, ["thigh_depth_deg"])] == ["thigh_depth_deg"]
     assert backend.feature_charts(None, ["thigh_depth_deg"]) == []
 
@@ -119,10 +149,15 @@ def test_spec_texts_and_rule_rows() -> None:
     assert backend.camera_setup_text(squat) == f"Front view. {squat.camera.setup}"
     assert backend.instructions_text(squat).splitlines()[0] == f"1. {squat.instructions[0]}"
     rows = backend.rule_rows(squat)
-    assert [r["allowed"] for r in rows] == [">= 0.75", "<= 20 deg"]
-    assert rows[0]["cue when it fails"] == "Push your knees out over your toes"
+    assert [r["allowed"] for r in rows] == ["≥ 0.75", "≤ 20°"]
+    assert rows[0]["what you will hear"] == "Push your knees out over your toes"
+    assert rows[0]["what is measured"] == "knee-to-ankle width ratio" and rows[0]["when"] == "during each rep"
     for spec in list_exercises():
-        assert len(backend.rule_rows(spec)) == len(spec.rules)
+        spec_rows = backend.rule_rows(spec)
+        assert len(spec_rows) == len(spec.rules)
+        for row in spec_rows:  # no raw feature id, rule id or phase name reaches the page
+            assert not any("_" in str(cell) for cell in row.values()), row
+            assert "_deg" not in str(row) and "_ratio" not in str(row)
 
 
 def test_position_rows_list_every_condition() -> None:
@@ -130,7 +165,8 @@ def test_position_rows_list_every_condition() -> None:
         rows = backend.position_rows(spec)
         assert len(rows) == len(spec.position)
         for row in rows:
-            assert row["in position when"] and row["cue until then"]
+            assert row["in position when"] and row["what you will hear until then"]
+            assert "_" not in row["what is measured"], row
     camel = backend.position_rows(load_exercise("camel"))
-    assert camel[0]["feature"] == "left_knee_angle_deg, right_knee_angle_deg"
-    assert camel[0]["in position when"] == "<= 115 deg"
+    assert camel[0]["what is measured"] == "left knee angle (°), right knee angle (°)"
+    assert camel[0]["in position when"] == "≤ 115°"

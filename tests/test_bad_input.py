@@ -570,3 +570,10 @@ def test_sigkill_of_a_rerun_leaves_the_old_result_whole(tmp_path):
     again = execute(Run(["analyze", make.write_video(tmp_path / "new.mp4"), "--out", out, "-q"], 0), tmp_path)
     assert again.returncode == 0, again.stderr
     analysed(out)()
+
+
+def test_stderr_closed_still_gives_the_exit_code(tmp_path):
+    """Started with ``2>&-`` (no stderr at all): the message has nowhere to go, the exit code still tells."""
+    command = " ".join(f"'{a}'" for a in formcheck_argv("analyze", tmp_path / "nope.mp4")) + " 2>&-"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert result.returncode == 3 and "Traceback" not in result.stdout + result.stderr

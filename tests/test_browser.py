@@ -516,7 +516,9 @@ def test_live_page_overlay_counter_and_latency(app_url: str, browser_context, ma
     page.get_by_text("Reps per day").first.wait_for(timeout=30_000)
     page.locator("[data-testid='stDataFrame'] canvas").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
-    assert clip.exercise in page.locator("body").inner_text()
+    from formcheck.engine.spec import load_exercise
+
+    assert load_exercise(clip.exercise).name in page.locator("body").inner_text()  # the name, not the id
     _shot(page, "history")
     page.close()
 
@@ -573,8 +575,10 @@ def test_review_page_upload_bad_then_good(app_url: str, browser_context, tmp_out
     if reps is not None:
         metric = page.locator("[data-testid='stMetric']", has_text="Reps").first
         assert metric.inner_text().split()[-1] == str(reps), metric.inner_text()
-    for rule in fault_rules:  # the faults table lists the clip's known faults
-        assert rule in body, f"fault {rule} not listed"
+    from formcheck.app.backend import plain_id
+
+    for rule in fault_rules:  # the faults table lists the clip's known faults, in words
+        assert plain_id(rule) in body, f"fault {rule} not listed"
     for name in ("report.json", "timeline.csv", "annotated.mp4"):
         page.get_by_text(f"Download {name}").first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stVegaLiteChart'], .vega-embed").count() >= 1, "no feature chart"
@@ -588,17 +592,24 @@ def test_review_page_upload_bad_then_good(app_url: str, browser_context, tmp_out
 
 
 def test_exercises_page(app_url: str, browser_context) -> None:
+    from formcheck.app import backend
     from formcheck.engine.spec import list_exercises
 
     specs = list_exercises()
     page = browser_context.new_page()
     page.set_viewport_size({"width": 1400, "height": 2400})
     page.goto(f"{app_url}/exercises", wait_until="domcontentloaded")
-    page.get_by_text(specs[0].name).first.click()
-    page.get_by_text("What is checked").first.wait_for(timeout=30_000)
+    # An exercise with a minimum-only limit: "≥ 60°" must render as written, never as a Markdown
+    # quote bar ("│ = 60 deg").
+    shown = next(spec for spec in specs if any(r["allowed"].startswith("≥") for r in backend.rule_rows(spec)))
+    page.get_by_text(shown.name).first.click()
+    page.locator("text=What is checked >> visible=true").first.wait_for(timeout=30_000)
     page.wait_for_timeout(1000)  # the expander's animation
     body = page.locator("body").inner_text()
     assert all(spec.name in body for spec in specs)
+    limits = [row["allowed"] for row in backend.rule_rows(shown)]
+    assert all(limit in body for limit in limits), (limits, body)
+    assert "│" not in body
     _shot(page, "exercises")
     page.close()
 

@@ -18,6 +18,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,14 @@ __all__ = [
     "SampleClip",
     "samples_dir",
     "sample_clips",
+    "feature_label",
+    "plain_id",
+    "when_text",
     "fault_intervals",
     "side_table",
+    "hold_rows",
+    "exercise_name",
+    "local_time_text",
     "rule_rows",
     "position_rows",
     "instructions_text",
@@ -134,11 +141,56 @@ def sample_clips(folder: Path | None = None) -> list[SampleClip]:
     return clips
 
 
+# --- plain words for people: every feature, rule, phase and column the pages show -------------------
+
+
+def feature_label(name: str) -> str:
+    """A feature as a person reads it, with its unit: ``back_thigh_from_vertical_deg`` ->
+    "back thigh from vertical (°)", ``knee_to_ankle_width_ratio`` -> "knee-to-ankle width ratio".
+
+    One rule for every feature: the name without its unit suffix, words joined by spaces (``_to_``
+    by hyphens), then " (°)" for an angle; a ratio keeps the word "ratio" (it has no unit)."""
+    from ..signal.features import FEATURES
+
+    feature = FEATURES.get(name)
+    unit = feature.unit if feature is not None else name.rsplit("_", 1)[-1]
+    stem = name[: -len(unit) - 1] if unit == "deg" and name.endswith("_deg") else name
+    words = stem.replace("_to_", "-to-").replace("_", " ")
+    return f"{words} (°)" if unit == "deg" else words
+
+
+def plain_id(identifier: str) -> str:
+    """A rule id as words: ``knees_out`` -> "knees out"."""
+    return identifier.replace("_", " ")
+
+
+_WHEN = {"any": "all the time", "hold": "while holding", "stretch": "once in the stretch",
+         "start": "standing at the top", "moving": "on the way down and up", "bottom": "at the bottom",
+         "active": "during each rep"}
+
+
+def when_text(phase: str) -> str:
+    """When a rule is checked, in words."""
+    return _WHEN.get(phase, phase)
+
+
+def exercise_name(exercise: str, specs: dict[str, ExerciseSpec]) -> str:
+    """An exercise id as its name (the id itself for one no longer in the catalogue)."""
+    spec = specs.get(exercise)
+    return spec.name if spec is not None else plain_id(exercise)
+
+
+def local_time_text(moment: datetime) -> str:
+    """A stored (UTC) time in this machine's local time, as people write it: "Mon 30 Nov, 14:05"."""
+    local = moment.astimezone()
+    return f"{local:%a} {local.day} {local:%b, %H:%M}"
+
+
 def fault_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's fault intervals as table rows, with their length."""
     return [
-        {"rule": f["rule"], "side": f["side"], "start_s": f["start_s"], "end_s": f["end_s"],
-         "length_s": round(f["end_s"] - f["start_s"], 2), "cue": f["cue"]}
+        {"what was wrong": plain_id(f["rule"]), "side": f["side"], "from (s)": f["start_s"],
+         "to (s)": f["end_s"], "for (s)": round(f["end_s"] - f["start_s"], 2), "what to fix": f["cue"]}
         for f in report.get("faults", [])
     ]
 
@@ -146,10 +198,16 @@ def fault_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
 def side_table(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per side: complete reps, partial reps, good-form hold seconds."""
     return [
-        {"side": side, "reps": s.get("reps", 0), "partial_reps": s.get("partial_reps", 0),
-         "hold_s": round(float(s.get("hold_s", 0.0)), 1)}
+        {"side": side, "reps": s.get("reps", 0), "partial reps": s.get("partial_reps", 0),
+         "held (s)": round(float(s.get("hold_s", 0.0)), 1)}
         for side, s in sorted(report.get("sides", {}).items())
     ]
+
+
+def hold_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's holds as table rows."""
+    return [{"side": h["side"], "from (s)": h["start_s"], "to (s)": h["end_s"],
+             "good form (s)": round(float(h.get("good_form_s", 0.0)), 1)} for h in report.get("holds", [])]
 
 
 # --- exercise specs as text and table rows for the pages ---------------------------------------------
@@ -164,22 +222,25 @@ def instructions_text(spec: ExerciseSpec) -> str:
 
 
 def _allowed(item: RuleSpec | PositionSpec) -> str:
+    """The allowed range in words a table shows as written (a leading ">" would be a Markdown quote)."""
     lo, hi = item.bounds
-    unit = " deg" if item.unit == "deg" else ""
+    unit = "°" if item.unit == "deg" else ""
     if lo is not None and hi is not None:
-        return f"{lo:g} to {hi:g}{unit}"
-    return f">= {lo:g}{unit}" if lo is not None else f"<= {hi:g}{unit}"
+        return f"{lo:g}{unit} to {hi:g}{unit}"
+    return f"≥ {lo:g}{unit}" if lo is not None else f"≤ {hi:g}{unit}"
 
 
 def rule_rows(spec: ExerciseSpec) -> list[dict[str, Any]]:
-    """What each rule checks, as table rows: feature, allowed range, when, severity, cue."""
-    return [{"rule": rule.id, "feature": rule.feature, "allowed": _allowed(rule), "phase": rule.phase.value,
-             "severity": rule.severity, "cue when it fails": rule.cue} for rule in spec.rules]
+    """What each rule checks, as table rows: what is measured, allowed range, when, how serious, cue."""
+    return [{"check": plain_id(rule.id), "what is measured": feature_label(rule.feature),
+             "allowed": _allowed(rule), "when": when_text(rule.phase.value), "how serious": rule.severity,
+             "what you will hear": rule.cue} for rule in spec.rules]
 
 
 def position_rows(spec: ExerciseSpec) -> list[dict[str, Any]]:
     """The conditions that define being in the exercise position, as table rows."""
-    return [{"feature": ", ".join(cond.features), "in position when": _allowed(cond), "cue until then": cond.cue}
+    return [{"what is measured": ", ".join(feature_label(f) for f in cond.features),
+             "in position when": _allowed(cond), "what you will hear until then": cond.cue}
             for cond in spec.position]
 
 
@@ -188,6 +249,7 @@ class FeatureChart:
     """One key feature to plot over time, with the thresholds the spec applies to it."""
 
     feature: str
+    label: str  # the feature in plain words (chart title and axis)
     thresholds: tuple[tuple[str, float], ...]  # (label, value in the feature's unit)
     rules: tuple[str, ...]  # rule ids acting on this feature (their fault intervals are shaded)
 
@@ -198,15 +260,15 @@ def feature_charts(spec: ExerciseSpec | None, timeline_columns: list[str]) -> li
         return []
     charts: dict[str, tuple[list[tuple[str, float]], list[str]]] = {}
     if spec.reps is not None:
-        charts[spec.reps.feature] = ([("reps: enter_deg", spec.reps.enter_deg),
-                                      ("reps: exit_deg", spec.reps.exit_deg)], [])
+        charts[spec.reps.feature] = ([("rep starts", spec.reps.enter_deg),
+                                      ("rep counts", spec.reps.exit_deg)], [])
     for rule in spec.rules:
         thresholds, rules = charts.setdefault(rule.feature, ([], []))
         rules.append(rule.id)
-        for bound, value in zip(("min", "max"), rule.bounds):
+        for bound, value in zip(("lowest allowed", "highest allowed"), rule.bounds):
             if value is not None:
-                thresholds.append((f"{rule.id}: {bound}_{rule.unit}", float(value)))
-    return [FeatureChart(feature, tuple(thresholds), tuple(rules))
+                thresholds.append((f"{plain_id(rule.id)}: {bound}", float(value)))
+    return [FeatureChart(feature, feature_label(feature), tuple(thresholds), tuple(rules))
             for feature, (thresholds, rules) in charts.items() if feature in timeline_columns]
 
 

@@ -100,6 +100,8 @@ class _Stdout:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.stderr is None:  # started with stderr closed (``2>&-``): messages go nowhere, quietly
+        sys.stderr = sys.__stderr__ = open(os.devnull, "w")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..io.model import show_native_logs
 
         show_native_logs()
-    elif sys.stderr is sys.__stderr__:  # a process of its own, not a caller that redirected stderr
+    elif sys.stderr is sys.__stderr__:  # our own process, stderr not redirected
         _keep_native_logs_off_the_terminal()
     # SIGTERM stops a run the way Ctrl-C does: partial results written, then its own exit code.
     for signum in (signal.SIGINT, signal.SIGTERM):
