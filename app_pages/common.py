@@ -75,8 +75,8 @@ def save_live_summary(summary: dict[str, Any] | None, state: MutableMapping[str,
         return
     state["live_last_summary"] = summary
     state["live_last_saved_id"] = None
-    if summary.get("exercise") is None or summary.get("frames", 0) == 0:
-        return  # pose-only sessions have nothing to keep
+    if not backend.worth_keeping(summary):
+        return  # pose only, nobody in view, or a false start of a few seconds
     try:
         state["live_last_saved_id"] = history().save(summary, source="live")
     except (FormcheckError, ValueError) as exc:
@@ -109,8 +109,8 @@ def _measure_metric(col: Any, rows: list[dict[str, Any]], spec: ExerciseSpec | N
 def show_live_summary(summary: dict[str, Any] | None, saved_id: int | None) -> None:
     if not summary:
         return
-    st.subheader("Last session")
     spec = exercise_specs().get(summary.get("exercise") or "")
+    st.subheader(f"Last session: {spec.name}" if spec else "Last session: pose only")
     cols = st.columns(3)
     cols[0].metric("Duration", f"{summary.get('duration_s', 0):.0f} s")
     rows = backend.side_table(summary)

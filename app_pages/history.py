@@ -12,24 +12,28 @@ from formcheck.core.errors import FormcheckError
 
 st.title("History")
 
-try:
-    store = common.history()
-    records = store.list()
-    totals = store.daily_totals()
-except FormcheckError as exc:
-    st.error(str(exc))
-    st.stop()
-st.caption(f"Stored in {store.path}")
-
-if not records:
-    st.info("No sessions yet: finish a live session or review a video and it appears here.")
-    st.stop()
-
 specs = common.exercise_specs()
 
 
 def name(exercise: str) -> str:
     return backend.exercise_name(exercise, specs)
+
+
+try:
+    store = common.history()
+    done = sorted({r.exercise for r in store.list()}, key=name)
+except FormcheckError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f"Stored in {store.path}")
+if not done:
+    st.info("No sessions yet: finish a live session or review a video and it appears here.")
+    st.stop()
+
+only = st.selectbox("Exercise", done, index=None, placeholder="All exercises", format_func=name,
+                    key="history_exercise")
+records = store.list(exercise=only)
+totals = store.daily_totals(exercise=only)
 
 
 daily = pd.DataFrame([{"day": t.day.isoformat(), "exercise": name(t.exercise), "reps": t.reps,
@@ -57,7 +61,18 @@ chosen = st.selectbox("Session", list(by_id), key="history_session",
 if chosen is not None:
     with st.expander("Report"):
         st.json(by_id[chosen].report)
-    if st.button("Delete this session", key="history_delete"):
-        store.delete(chosen)
-        st.toast(f"Session {chosen} deleted")
-        st.rerun()
+    if st.session_state.get("history_confirm") != chosen:
+        if st.button("Delete this session", key="history_delete"):
+            st.session_state["history_confirm"] = chosen
+            st.rerun()
+    else:  # a deleted session cannot be brought back: ask first
+        st.warning(f"Delete session {chosen} ({name(by_id[chosen].exercise)}) for good?")
+        yes, no = st.columns(2)
+        if yes.button("Delete", type="primary", key="history_delete_confirm"):
+            store.delete(chosen)
+            st.session_state.pop("history_confirm")
+            st.toast(f"Session {chosen} deleted")
+            st.rerun()
+        if no.button("Keep it", key="history_delete_cancel"):
+            st.session_state.pop("history_confirm")
+            st.rerun()

@@ -88,13 +88,26 @@ if st.button("Analyse", type="primary", disabled=exercise_id is None or (upload 
                 "with the camera placed as the exercise describes (see Exercises).")
         else:
             st.session_state.pop("review_error", None)
-            st.session_state["review"] = {"result": result, "label": label, "exercise": exercise_id}
-            try:
-                common.history().save(result.report, source="review", label=label)
-            except (FormcheckError, ValueError) as exc:
-                st.warning(f"Not saved to history: {exc}")
+            # Your own videos are your practice and go to the history; a bundled sample only when asked.
+            st.session_state["review"] = {"result": result, "label": label, "exercise": exercise_id,
+                                          "saved": False, "sample": upload is None}
+
+
+def save_review(review: dict) -> None:
+    try:
+        common.history().save(review["result"].report, source="review", label=review["label"])
+        review["saved"] = True
+    except (FormcheckError, ValueError) as exc:
+        st.warning(f"Not saved to history: {exc}")
+
 
 if error := st.session_state.get("review_error"):
     st.error(error)
 if review := st.session_state.get("review"):
+    keep = backend.worth_keeping(review["result"].report)
+    if keep and not review["sample"] and not review["saved"]:
+        save_review(review)
     common.show_review(review["result"], review["label"], specs.get(review["exercise"]))
+    if keep and review["sample"] and not review["saved"]:
+        st.button("Save to history", key="review_save", on_click=save_review, args=(review,),
+                  help="Reviews of the bundled samples are not kept unless you ask.")

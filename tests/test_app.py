@@ -196,7 +196,7 @@ def test_live_session_shows_status_then_summary_and_saves(env: dict[str, Any]) -
     assert "frames 6 (6 with a person)" in status
 
     at.run()  # STOP: the next run sees the stream ended
-    assert "Last session" in [s.value for s in at.subheader]
+    assert "Last session: Bodyweight squat" in [s.value for s in at.subheader]  # names the exercise
     assert any("Saved to history (session 1)" in s.value for s in at.success)
     assert [m.value for m in at.metric if m.label == "Reps"] == ["3"]
     assert not [m for m in at.metric if "hold" in m.label.lower()]  # a rep exercise: no "Hold 0.0 s"
@@ -345,8 +345,11 @@ def test_review_sample_shows_results_and_saves(env: dict[str, Any]) -> None:
     assert downloads == {"Download report.json", "Download timeline.csv", "Download annotated.mp4"}
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"), "no feature chart"
     assert at.get("video"), "no annotated video"
+    assert History(env["history"]).list() == []  # a bundled sample: kept only when asked
+    at.button(key="review_save").click().run()
     [record] = History(env["history"]).list()
     assert (record.source, record.label, record.reps) == ("review", "squats.mp4", 2)
+    assert not [b for b in at.button if b.key == "review_save"]  # saved once
 
 
 # --- exercises and history ------------------------------------------------------------------------------
@@ -381,7 +384,25 @@ def test_history_page_empty_then_list_and_delete(env: dict[str, Any]) -> None:
     assert list(table["exercise"]) == ["Camel pose", "Bodyweight squat"]  # names, never ids
     assert not any("_" in c for c in table.columns), list(table.columns)
     assert len(at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")) == 2
+    at.selectbox(key="history_exercise").set_value("squat").run()  # filter by exercise
+    assert list(at.dataframe[0].value["exercise"]) == ["Bodyweight squat"]
+    at.selectbox(key="history_exercise").set_value(None).run()
     at.selectbox(key="history_session").set_value(first).run()
     at.button(key="history_delete").click().run()
+    assert len(store.list()) == 2 and any("for good?" in w.value for w in at.warning)  # asks first
+    at.button(key="history_delete_cancel").click().run()
+    assert len(store.list()) == 2
+    at.button(key="history_delete").click().run()
+    at.button(key="history_delete_confirm").click().run()
     assert [r.exercise for r in store.list()] == ["camel"]
     assert list(at.dataframe[0].value["exercise"]) == ["Camel pose"]
+
+
+def test_false_starts_are_not_kept(env: dict[str, Any]) -> None:
+    from formcheck.app import backend
+
+    report = {**StubSession("squat").summary(), "frames": 30, "frames_with_pose": 30}
+    assert backend.worth_keeping(report)
+    assert not backend.worth_keeping({**report, "duration_s": backend.MIN_SAVED_S - 0.5})
+    assert not backend.worth_keeping({**report, "exercise": None})
+    assert not backend.worth_keeping({**report, "frames_with_pose": 0})

@@ -508,7 +508,7 @@ def test_live_page_overlay_counter_and_latency(app_url: str, browser_context, ma
 
     # STOP ends the session: summary shown and saved to history
     frame.get_by_role("button", name=re.compile("^stop$", re.I)).click()
-    page.get_by_text("Last session").wait_for(timeout=30_000)
+    page.get_by_text(re.compile("^Last session: ")).wait_for(timeout=30_000)
     page.get_by_text(re.compile(r"Saved to history \(session \d+\)")).wait_for(timeout=30_000)
     _shot(page, "live-summary")
 

@@ -186,6 +186,16 @@ def local_time_text(moment: datetime) -> str:
     return f"{local:%a} {local.day} {local:%b, %H:%M}"
 
 
+#: A session shorter than this is a false start (a wrong exercise picked, a camera test), not practice.
+MIN_SAVED_S = 3.0
+
+
+def worth_keeping(report: dict[str, Any]) -> bool:
+    """Whether a session belongs in the history: an exercise, a person found, and long enough."""
+    return (report.get("exercise") is not None and report.get("frames_with_pose", 0) > 0
+            and report.get("duration_s", 0.0) >= MIN_SAVED_S)
+
+
 def fault_intervals(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's fault intervals as table rows, with their length."""
     return [
