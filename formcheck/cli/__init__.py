@@ -114,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     elif sys.stderr is sys.__stderr__:  # our own process, stderr not redirected
         _keep_native_logs_off_the_terminal()
     # SIGTERM stops a run the way Ctrl-C does: partial results written, then its own exit code.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _stop)
+    handlers = {signum: signal.signal(signum, _stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     real_stdout, sys.stdout = sys.stdout, _Stdout(sys.stdout)
     try:
         code = int(args.func(args))
@@ -136,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sys.stdout = real_stdout
         _discard_unwritten(real_stdout)
+        for signum, handler in handlers.items():  # main() may be called in-process (tests, scripts)
+            signal.signal(signum, handler)
 
 
 def _discard_unwritten(stream: TextIO) -> None:
