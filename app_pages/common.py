@@ -35,6 +35,24 @@ def exercise_specs() -> dict[str, ExerciseSpec]:
         return {}
 
 
+#: The exercise last chosen on any page. Streamlit forgets a widget's value when its page is left,
+#: so the choice is kept under a key of its own and offered again on every page.
+CHOSEN_EXERCISE = "chosen_exercise"
+
+
+def chosen_exercise(specs: dict[str, ExerciseSpec]) -> str | None:
+    """A link's ``?exercise=`` first, then the exercise chosen last; None until one is chosen."""
+    for wanted in (st.query_params.get("exercise"), st.session_state.get(CHOSEN_EXERCISE)):
+        if wanted in specs:
+            return wanted
+    return None
+
+
+def remember_exercise(widget_key: str) -> None:
+    """on_change of an exercise picker: keep the choice for the other pages."""
+    st.session_state[CHOSEN_EXERCISE] = st.session_state.get(widget_key)
+
+
 def camera_setup(spec: ExerciseSpec) -> None:
     """How to place the camera and do the exercise, before the camera starts."""
     st.info(f"**Camera:** {backend.camera_setup_text(spec)}", icon=":material/photo_camera:")

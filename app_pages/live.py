@@ -17,11 +17,12 @@ st.caption("Stretch in front of your camera: skeleton, angles, rep counter or ho
 
 specs = common.exercise_specs()
 choices = [None, *specs]
-wanted = st.query_params.get("exercise")  # links like /?exercise=squat preselect one
+chosen = common.chosen_exercise(specs)  # a link's ?exercise=squat, or the one chosen on another page
 col_ex, col_side, col_model = st.columns([3, 1, 1])
 exercise_id = col_ex.selectbox(
     "Exercise", choices, format_func=lambda i: "Pose only (no exercise)" if i is None else specs[i].name,
-    index=choices.index(wanted) if wanted in specs else (1 if specs else 0), key="live_exercise",
+    index=choices.index(chosen) if chosen is not None else None, placeholder="Choose an exercise",
+    key="live_exercise", on_change=common.remember_exercise, args=("live_exercise",),
 )
 side = col_side.selectbox("Side", ["auto", "left", "right"], key="live_side",
                           help="The working side of a one-sided stretch; auto picks it from your position.")

@@ -28,7 +28,7 @@ source = st.radio("Video", ["Upload a video", "Bundled sample clip"], horizontal
                   index=0 if not clips else 1)
 video_path: Path | None = None
 label = ""
-default_exercise: str | None = st.query_params.get("exercise")
+default_exercise = common.chosen_exercise(specs)
 upload = None
 if source == "Upload a video":
     upload = st.file_uploader(
@@ -51,6 +51,7 @@ col_ex, col_model = st.columns([3, 1])
 exercise_id = col_ex.selectbox(  # never a guess: analysing as the wrong exercise gives confident nonsense
     "Exercise in the video", ids, format_func=lambda i: specs[i].name, placeholder="Choose the exercise",
     index=ids.index(default_exercise) if default_exercise in ids else None, key=f"review_exercise_{label}",
+    on_change=common.remember_exercise, args=(f"review_exercise_{label}",),
 )
 model = col_model.selectbox("Model", ["full", "lite"], key="review_model",
                             help="full is the most accurate that runs at video speed; lite is faster.")

@@ -152,11 +152,10 @@ def test_live_page_setup_and_webrtc_configuration(env: dict[str, Any]) -> None:
     assert call["rtc_configuration"] == {"iceServers": []}  # no public STUN by default
     assert call["async_processing"] is False  # sync: each frame goes back at once; the board drops stale ones
     assert call["media_stream_constraints"]["audio"] is False
-    from formcheck.engine.spec import exercise_ids
-
     exercise = at.selectbox(key="live_exercise")
-    assert exercise.value == exercise_ids()[0]  # the first in the catalogue
+    assert exercise.value is None and exercise.placeholder == "Choose an exercise"  # nothing preselected
     assert exercise.options[0] == "Pose only (no exercise)"
+    exercise.set_value("camel").run()
     assert any("Camera:" in i.value for i in at.info)  # how to place the camera, before START
     assert "press STOP, then START again" in texts(at)
 
@@ -174,6 +173,17 @@ def test_live_page_bad_ice_servers_is_a_message(env: dict[str, Any], monkeypatch
     assert not at.exception
     assert "FORMCHECK_ICE_SERVERS: not valid JSON" in texts(at)
     assert env["streamer"].calls[-1]["rtc_configuration"] == {"iceServers": []}
+
+
+def test_the_chosen_exercise_is_kept_across_pages(env: dict[str, Any]) -> None:
+    at = app()
+    at.selectbox(key="live_exercise").set_value("squat").run()
+    at.switch_page("app_pages/review.py").run()
+    at.radio(key="review_source").set_value("Upload a video").run()
+    assert at.selectbox(key="review_exercise_").value == "squat"
+    at.selectbox(key="review_exercise_").set_value("camel").run()
+    at.switch_page("app_pages/live.py").run()
+    assert at.selectbox(key="live_exercise").value == "camel"
 
 
 def test_live_page_query_param_preselects_exercise(env: dict[str, Any]) -> None:
