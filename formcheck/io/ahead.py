@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Generic, Iterable, Iterator, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
-__all__ = ["RunAhead"]
+__all__ = ["RunAhead", "put_while"]
 
 T = TypeVar("T")
+
+
+def put_while(ready: queue.Queue, item: object, going: Callable[[], bool]) -> bool:
+    """Put ``item`` in a bounded queue, unless the other side stops taking (``going()`` turns false)
+    while it is full: a plain ``put`` would then wait forever."""
+    while going():
+        try:
+            ready.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 class _End:
@@ -37,13 +49,7 @@ class RunAhead(Generic[T]):
         self._thread.start()
 
     def _hand_over(self, item: T | _End | BaseException) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_while(self._ready, item, lambda: not self._stop.is_set())
 
     def _produce(self) -> None:
         try:

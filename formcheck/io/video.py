@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.errors import InputError, OutputError
 from ..core.files import regular_file_size
-from .ahead import RunAhead
+from .ahead import RunAhead, put_while
 
 __all__ = ["Frame", "VideoInfo", "VideoReader", "VideoWriter", "MAX_INPUT_BYTES", "VIDEO_EXTENSIONS"]
 
@@ -236,13 +236,8 @@ class VideoWriter:
 
     def _hand_over(self, item: tuple[np.ndarray, int] | None) -> None:
         """Queue an item for the encoder, unless the encoder has stopped (then nobody would take it)."""
-        while self._thread.is_alive():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-        self._raise_error()
+        if not put_while(self._queue, item, self._thread.is_alive):
+            self._raise_error()
 
     def _run(self) -> None:
         try:

@@ -42,7 +42,7 @@ Progress = Callable[[int, int | None], None]
 #: and encoded at 540x960, which keeps its cost well below the pose model's.
 #: The analysis itself always sees full-resolution frames.
 ANNOTATED_MAX_SIDE_PX = 960
-#: Poses found ahead of the analysis: enough to ride out a slow frame, little memory (frames at full size).
+#: Poses found ahead of the analysis: enough to ride out a slow frame; each holds a small annotated picture.
 MODEL_AHEAD = 2
 
 
